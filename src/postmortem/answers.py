@@ -1,0 +1,141 @@
+"""A participant's answers checked against a question set, in one normal form.
+
+Normal form, by question kind:
+- items:  list of {"text": str, and the question's fields: owner: str, due: date, instead: str}
+- text:   str
+- rating: int, 1..len(labels)
+- choice: str, one of the choices
+- people: list of {"name": str, "role": str, "interest": str}
+- scores: list of {key: str, dimension: int, ...}
+Errors name the key that is wrong, such as `answers.improvements[2].due`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from postmortem.errors import PostmortemError
+from postmortem.questionsets import PEOPLE_FIELDS, Question, QuestionSet
+
+MAX_TEXT = 4000
+
+
+def _string(value: Any, key: str, *, required: bool = False) -> str:
+    if not isinstance(value, str):
+        raise PostmortemError(f"{key} must be text, not {type(value).__name__}")
+    value = value.strip()
+    if required and not value:
+        raise PostmortemError(f"{key} must not be empty")
+    if len(value) > MAX_TEXT:
+        raise PostmortemError(f"{key} is longer than {MAX_TEXT} characters")
+    return value
+
+
+def parse_date(value: Any, key: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PostmortemError(f"{key} must be a date such as 2026-12-15, not {value!r}")
+
+
+def _table(value: Any, key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise PostmortemError(f"{key} must be text or a table")
+    unknown = sorted(set(value) - set(allowed))
+    if unknown:
+        raise PostmortemError(f"{key}.{unknown[0]} is not a known field (known: {', '.join(allowed)})")
+    return value
+
+
+def _item(value: Any, key: str, question: Question) -> dict[str, Any]:
+    if isinstance(value, str):
+        value = {"text": value}
+    table = _table(value, key, ("text", *question.fields))
+    item: dict[str, Any] = {"text": _string(table.get("text"), f"{key}.text", required=True)}
+    for field in question.fields:
+        if field not in table:
+            continue
+        if field == "due":
+            item["due"] = parse_date(table["due"], f"{key}.due")
+        elif text := _string(table[field], f"{key}.{field}"):
+            item[field] = text
+    return item
+
+
+def _person(value: Any, key: str) -> dict[str, str]:
+    if isinstance(value, str):
+        value = {"name": value}
+    table = _table(value, key, PEOPLE_FIELDS)
+    person = {"name": _string(table.get("name"), f"{key}.name", required=True)}
+    for field in PEOPLE_FIELDS[1:]:
+        person[field] = _string(table.get(field, ""), f"{key}.{field}")
+    return person
+
+
+def _score(value: Any, key: str, question: Question) -> int:
+    top = len(question.labels)
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
+        raise PostmortemError(f"{key} must be a whole number from 1 to {top}, not {value!r}")
+    return value
+
+
+def _scores(value: Any, key: str, question: Question) -> dict[str, Any]:
+    table = _table(value, key, (question.key, *question.dimensions))
+    entry: dict[str, Any] = {question.key: _string(table.get(question.key), f"{key}.{question.key}", required=True)}
+    for dimension in question.dimensions:
+        if dimension in table:
+            entry[dimension] = _score(table[dimension], f"{key}.{dimension}", question)
+    return entry
+
+
+def _list(value: Any, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise PostmortemError(f"{key} must be a list")
+    return value
+
+
+def check_answer(question: Question, value: Any, key: str) -> Any:
+    """One answer in normal form, or a PostmortemError naming key."""
+    kind = question.kind
+    if kind == "items":
+        return [_item(v, f"{key}[{i + 1}]", question) for i, v in enumerate(_list(value, key))]
+    if kind == "people":
+        return [_person(v, f"{key}[{i + 1}]") for i, v in enumerate(_list(value, key))]
+    if kind == "scores":
+        return [_scores(v, f"{key}[{i + 1}]", question) for i, v in enumerate(_list(value, key))]
+    if kind == "rating":
+        return _score(value, key, question)
+    if kind == "choice":
+        text = _string(value, key)
+        if text not in question.choices:
+            raise PostmortemError(f"{key} must be one of {', '.join(map(repr, question.choices))}, not {text!r}")
+        return text
+    return _string(value, key)
+
+
+def check_answers(qset: QuestionSet, answers: Any, prefix: str = "answers") -> dict[str, Any]:
+    """All answers in normal form, in the set's question order; unanswered questions are left out."""
+    if not isinstance(answers, dict):
+        raise PostmortemError(f"{prefix} must be a table")
+    unknown = [k for k in answers if qset.question(k) is None]
+    if unknown:
+        known = ", ".join(q.id for q in qset.questions)
+        raise PostmortemError(f"{prefix}.{unknown[0]} is not a question of the {qset.id!r} set (its questions: {known})")
+    return {q.id: check_answer(q, answers[q.id], f"{prefix}.{q.id}") for q in qset.questions if q.id in answers}
+
+
+def to_toml(answers: dict[str, Any]) -> dict[str, Any]:
+    """Answers as they are written to a response file: an item with only text is a plain string."""
+    return {
+        qid: [v["text"] if isinstance(v, dict) and set(v) == {"text"} else v for v in value]
+        if isinstance(value, list)
+        else value
+        for qid, value in answers.items()
+    }

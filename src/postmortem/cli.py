@@ -1,0 +1,175 @@
+"""The command line: parses arguments, calls the library, prints. Heavy imports stay inside commands."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Optional
+
+import typer
+
+from postmortem import __version__
+from postmortem.errors import Interrupted, PostmortemError
+
+app = typer.Typer(
+    name="postmortem",
+    help="Turn the end of a project into lessons a team acts on: interview, merge, report.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+def _say(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@contextmanager
+def _handled() -> Iterator[None]:
+    """Bad input becomes one line on stderr and exit 2; Ctrl-C exit 130; never a traceback."""
+    try:
+        yield
+    except PostmortemError as err:
+        _say(f"postmortem: {err}")
+        raise typer.Exit(err.exit_code) from None
+    except Interrupted as err:
+        _say(str(err))
+        raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        _say("Interrupted.")
+        raise typer.Exit(130) from None
+    except OSError as err:
+        where = f"{err.filename}: " if err.filename else ""
+        _say(f"postmortem: {where}{err.strerror or err}")
+        raise typer.Exit(2) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"postmortem {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version and exit."),
+) -> None:
+    """Turn the end of a project into lessons a team acts on: interview, merge, report."""
+
+
+def _read_answers(source: str) -> tuple[dict, str]:
+    from postmortem import store
+
+    if source == "-":
+        return store.parse_toml(sys.stdin.buffer.read(store.MAX_BYTES + 1), "<stdin>"), "<stdin>"
+    return store.read_toml(Path(source)), source
+
+
+@app.command()
+@_handled()
+def start(
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder (created when needed)."),
+    project: Optional[str] = typer.Option(None, "--project", help="Project name, when creating the post-mortem."),
+    format: Optional[str] = typer.Option(None, "--format", "-f", help="Question set id or .toml file, when creating."),
+    date: Optional[str] = typer.Option(None, "--date", help="Date of the post-mortem (YYYY-MM-DD), when creating; default today."),
+    name: Optional[str] = typer.Option(None, "--name", help="Your name, as the team knows you."),
+    role: Optional[str] = typer.Option(None, "--role", help="Your role on the project."),
+    answers: Optional[str] = typer.Option(None, "--answers", help="Take answers from a TOML file (- for stdin), no prompts."),
+    no_input: bool = typer.Option(False, "--no-input", help="Never prompt; fail clearly on anything missing."),
+) -> None:
+    """Interview yourself for the post-mortem in DIRECTORY, creating it when there is none."""
+    from postmortem import answers as answers_mod
+    from postmortem import questionsets, respond, session as session_mod
+
+    folder = directory
+    existing = (folder / session_mod.SESSION_FILE).exists()
+    session_date = answers_mod.parse_date(date, "--date") if date else None
+    interactive = answers is None and not no_input
+    if interactive:
+        from postmortem import interview
+
+        if not interview.can_prompt():
+            raise PostmortemError(
+                "standard input is not a terminal, so there is nobody to interview; "
+                "run this in a terminal, or pass --answers FILE (- for stdin)"
+            )
+        with interview.terminal():
+            if existing:
+                session = session_mod.load_session(folder)
+            else:
+                if project is None:
+                    project = interview.ask_text("Project name")
+                if format is None:
+                    choices = [f"{i}: {questionsets.load(i).description}" for i in questionsets.builtin_ids()]
+                    format = interview.ask_select("Question set", choices, default=choices[0]).split(":")[0]
+                session = session_mod.create_session(folder, project, format, session_date)
+                _say(f"Created {session.path} for {session.project!r} ({session.format}).")
+            if name is None:
+                name = interview.ask_text("Your name", validate=lambda t: bool(t.strip()) or "Please give a name")
+            path, _ = respond.interview(session, name, role)
+        _say(f"Thank you. Your answers are in {path}.")
+        return
+
+    if answers is None:
+        raise PostmortemError("--no-input needs --answers FILE (- for stdin)")
+    data, source = _read_answers(answers)
+    if existing:
+        session = session_mod.load_session(folder)
+        qset = session.question_set()
+    else:
+        if not project:
+            raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
+        qset = questionsets.load(format or "classic")
+    response = respond.from_answers(data, qset, source, name, role)
+    if not existing:
+        session = session_mod.create_session(folder, project, format or "classic", session_date)
+        _say(f"Created {session.path} for {session.project!r} ({session.format}).")
+    path = session_mod.save_response(folder, response)
+    _say(f"Saved {response.name}'s answers in {path}.")
+
+
+@app.command()
+@_handled()
+def merge(directory: Path = typer.Argument(Path("."), help="The post-mortem folder.")) -> None:
+    """Merge every response into record.toml, keeping ids and the facilitator's edits."""
+    from postmortem import merge as merge_mod
+    from postmortem import record as record_mod
+    from postmortem import session as session_mod
+
+    session = session_mod.load_session(directory)
+    qset = session.question_set()
+    responses = [session_mod.read_response(p, qset) for p in session_mod.response_paths(directory)]
+    record_path = directory / session_mod.RECORD_FILE
+    previous = record_mod.load_record(record_path) if record_path.exists() else None
+    record = merge_mod.build_record(session, qset, responses, previous)
+    record_mod.save_record(record_path, record)
+    drafts = merge_mod.drafts(responses)
+    note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(drafts)}" if drafts and not session.anonymous else ""
+    _say(f"Merged {record['participant_count']} response(s) into {record_path}{note}.")
+
+
+@app.command()
+@_handled()
+def render(
+    target: Path = typer.Argument(Path("."), help="The post-mortem folder, or a record.toml."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+) -> None:
+    """Render the merged record as a Markdown report (stdout unless -o)."""
+    from postmortem import record as record_mod
+    from postmortem import render as render_mod
+    from postmortem import session as session_mod
+    from postmortem import store
+
+    path = target / session_mod.RECORD_FILE if target.is_dir() else target
+    if target.is_dir() and not path.exists():
+        raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
+    text = render_mod.render_markdown(record_mod.load_record(path))
+    if output is None:
+        sys.stdout.write(text)
+        return
+    store.atomic_write_text(output, text)
+    _say(f"Wrote {output}.")
+
+
+def main() -> None:
+    app(prog_name="postmortem")

@@ -1,0 +1,149 @@
+"""Question sets ("formats"): TOML data under templates/formats, loaded and validated here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from postmortem import store
+from postmortem.errors import PostmortemError
+from postmortem.resources import templates_dir
+
+KINDS = ("items", "text", "rating", "choice", "people", "scores")
+ITEM_FIELDS = ("owner", "due", "instead")
+PEOPLE_FIELDS = ("name", "role", "interest")
+DEFAULT_LABELS = ("Very poor", "Poor", "Mixed", "Good", "Very good")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    kind: str
+    prompt: str
+    help: str
+    heading: str
+    fields: tuple[str, ...] = ()
+    actions: bool = False
+    labels: tuple[str, ...] = ()
+    choices: tuple[str, ...] = ()
+    dimensions: tuple[str, ...] = ()
+    key: str = "team"
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    id: str
+    title: str
+    description: str
+    intro: str
+    questions: tuple[Question, ...]
+
+    def question(self, question_id: str) -> Question | None:
+        return next((q for q in self.questions if q.id == question_id), None)
+
+
+def formats_dir() -> Path:
+    return templates_dir() / "formats"
+
+
+def builtin_ids() -> list[str]:
+    return sorted(path.stem for path in formats_dir().glob("*.toml"))
+
+
+def load(name: str) -> QuestionSet:
+    """Load a built-in set by id, or a set file by path."""
+    path = Path(name)
+    if name.endswith(".toml") or path.parent != Path("."):
+        return parse(store.read_toml(path), path)
+    candidate = formats_dir() / f"{name}.toml"
+    if not candidate.is_file():
+        known = ", ".join(builtin_ids())
+        raise PostmortemError(f"unknown format {name!r}; known formats: {known}")
+    return parse(store.read_toml(candidate), candidate)
+
+
+def _text(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
+    value = data.get(key, "")
+    if not isinstance(value, str) or (required and not value.strip()):
+        raise PostmortemError(f"{where}{key} must be a non-empty string")
+    return value.strip()
+
+
+def _strings(data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+    value = data.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise PostmortemError(f"{where}{key} must be a list of non-empty strings")
+    return tuple(v.strip() for v in value)
+
+
+def _question(data: Any, index: int) -> Question:
+    if not isinstance(data, dict):
+        raise PostmortemError(f"question {index + 1} must be a table")
+    qid = data.get("id")
+    if not isinstance(qid, str) or not qid.isidentifier():
+        raise PostmortemError(f"question {index + 1}: id must be a name such as went_well, not {qid!r}")
+    where = f"question {qid!r}: "
+    allowed = set(Question.__dataclass_fields__)
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise PostmortemError(f"{where}unknown key {unknown[0]!r}")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise PostmortemError(f"{where}kind must be one of {', '.join(KINDS)}, not {kind!r}")
+    fields = _strings(data, "fields", where)
+    bad = [f for f in fields if f not in ITEM_FIELDS]
+    if bad or (fields and kind != "items"):
+        raise PostmortemError(f"{where}fields are for items questions and may be {', '.join(ITEM_FIELDS)}")
+    labels = _strings(data, "labels", where) or (DEFAULT_LABELS if kind in ("rating", "scores") else ())
+    if kind in ("rating", "scores") and not 2 <= len(labels) <= 10:
+        raise PostmortemError(f"{where}labels must name 2 to 10 points of the scale")
+    choices = _strings(data, "choices", where)
+    if kind == "choice" and len(choices) < 2:
+        raise PostmortemError(f"{where}choices must list at least two answers")
+    dimensions = _strings(data, "dimensions", where)
+    if kind == "scores" and not (dimensions and all(d.isidentifier() for d in dimensions)):
+        raise PostmortemError(f"{where}dimensions must list names such as response_time")
+    actions = data.get("actions", False)
+    if not isinstance(actions, bool) or (actions and kind != "items"):
+        raise PostmortemError(f"{where}actions must be true or false, and only on an items question")
+    prompt = _text(data, "prompt", where)
+    return Question(
+        id=qid,
+        kind=kind,
+        prompt=prompt,
+        help=_text(data, "help", where),
+        heading=_text(data, "heading", where, required=False) or prompt,
+        fields=fields,
+        actions=actions,
+        labels=labels,
+        choices=choices,
+        dimensions=dimensions,
+        key=_text(data, "key", where, required=False) or "team",
+    )
+
+
+def parse(data: dict[str, Any], source: Path | str) -> QuestionSet:
+    """Validate a question set read from source; errors name the file and the question."""
+    try:
+        store.check_schema_version(data, source)
+        questions = data.get("questions")
+        if not isinstance(questions, list) or not questions:
+            raise PostmortemError("needs at least one [[questions]] table")
+        parsed = tuple(_question(q, i) for i, q in enumerate(questions))
+        ids = [q.id for q in parsed]
+        duplicate = next((i for i in ids if ids.count(i) > 1), None)
+        if duplicate:
+            raise PostmortemError(f"question {duplicate!r}: id used twice")
+        default_id = Path(source).stem
+        return QuestionSet(
+            id=_text(data, "id", "", required=False) or default_id,
+            title=_text(data, "title", ""),
+            description=_text(data, "description", "", required=False),
+            intro=_text(data, "intro", "", required=False),
+            questions=parsed,
+        )
+    except PostmortemError as err:
+        if err.path is not None:
+            raise
+        raise PostmortemError(err.detail, path=source) from None

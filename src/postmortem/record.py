@@ -1,0 +1,47 @@
+"""record.toml: the merged record, written by merge, edited by the facilitator, read by render."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from postmortem import store
+from postmortem.errors import PostmortemError
+from postmortem.questionsets import KINDS
+
+_SECTION_LISTS = {"items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers"}
+
+
+def _check(record: dict[str, Any]) -> None:
+    store.check_schema_version(record, "")
+    if not isinstance(record.get("project"), str) or not record["project"].strip():
+        raise PostmortemError("project must be a non-empty string")
+    if not isinstance(record.get("date"), dt.date):
+        raise PostmortemError("date must be a date such as 2026-11-20")
+    sections = record.get("sections")
+    if not isinstance(sections, list):
+        raise PostmortemError("sections must be a list of [[sections]] tables")
+    for index, section in enumerate(sections, 1):
+        if not isinstance(section, dict) or section.get("kind") not in KINDS or not isinstance(section.get("id"), str):
+            raise PostmortemError(f"sections[{index}] needs an id and a kind ({', '.join(KINDS)})")
+        entries = _SECTION_LISTS.get(section["kind"])
+        if entries and not all(isinstance(e, dict) for e in section.get(entries, [])):
+            raise PostmortemError(f"sections[{index}].{entries} must be a list of tables")
+        ids = [item.get("id") for item in section.get("items", []) if item.get("id")]
+        duplicate = next((i for i in ids if ids.count(i) > 1), None)
+        if duplicate:
+            raise PostmortemError(f"sections[{index}]: action id {duplicate!r} is used twice")
+
+
+def load_record(path: Path) -> dict[str, Any]:
+    record = store.read_toml(path, max_bytes=256 * store.MAX_BYTES)
+    try:
+        _check(record)
+    except PostmortemError as err:
+        raise PostmortemError(err.detail, path=path) from None
+    return record
+
+
+def save_record(path: Path, record: dict[str, Any]) -> None:
+    store.write_toml(path, record)

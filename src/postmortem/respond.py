@@ -1,0 +1,68 @@
+"""A participant's response, from an answers file or from an interview, saved in the folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from postmortem import answers as answers_mod
+from postmortem import session as session_mod
+from postmortem import store
+from postmortem.errors import Interrupted, PostmortemError
+from postmortem.questionsets import QuestionSet
+from postmortem.session import Response, Session
+
+ANSWER_KEYS = ("schema_version", "name", "role", "answers")
+
+
+def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str | None, role: str | None) -> Response:
+    """A complete response from answers-file data (PRODUCT.md §5); errors name the file and key."""
+    try:
+        store.check_schema_version(data, source)
+        unknown = sorted(set(data) - set(ANSWER_KEYS))
+        if unknown:
+            raise PostmortemError(f"unknown key {unknown[0]!r} (an answers file has {', '.join(ANSWER_KEYS)})")
+        given_name = name if name is not None else data.get("name")
+        if not isinstance(given_name, str) or not given_name.strip():
+            raise PostmortemError("name is missing: give it in the file or with --name")
+        given_role = role if role is not None else data.get("role", "")
+        if not isinstance(given_role, str):
+            raise PostmortemError("role must be a string")
+        checked = answers_mod.check_answers(qset, data.get("answers", {}))
+    except PostmortemError as err:
+        if err.path is not None and str(err.path):
+            raise
+        raise PostmortemError(err.detail, path=source) from None
+    return Response(given_name.strip(), given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
+
+
+def save_answers(folder: Path, data: dict[str, Any], source: str, name: str | None, role: str | None) -> Path:
+    session = session_mod.load_session(folder)
+    response = from_answers(data, session.question_set(), source, name, role)
+    return session_mod.save_response(folder, response)
+
+
+def interview(session: Session, name: str, role: str | None) -> tuple[Path, Response]:
+    """Interview this person, resuming their draft; every answer is on disk as soon as it is given."""
+    from postmortem import interview as interview_mod
+
+    qset = session.question_set()
+    folder = session.folder
+    response = session_mod.find_response(folder, name, qset)
+    path = folder / session_mod.RESPONSES_DIR / f"{session_mod.slugify(name)}.toml"
+    if response is not None and response.complete:
+        raise PostmortemError(
+            f"{response.name} has answered already ({path}); edit that file to change the answers, "
+            "or delete it to answer again"
+        )
+    response = response or Response(name.strip(), "")
+    if role is not None:
+        response.role = role.strip()
+    elif not response.role:
+        response.role = interview_mod.ask_text("Your role on this project", instruction="(for example: QA lead)")
+    try:
+        session_mod.save_response(folder, response)
+        interview_mod.run(qset, response, lambda r: session_mod.save_response(folder, r))
+    except (KeyboardInterrupt, EOFError):
+        raise Interrupted(f"Stopped. Your answers so far are saved in {path}; run the same command to continue.") from None
+    return path, response

@@ -1,0 +1,242 @@
+"""One post-mortem folder: postmortem.toml, responses/<slug>.toml, record.toml."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from postmortem import answers as answers_mod
+from postmortem import questionsets, store
+from postmortem.errors import PostmortemError
+from postmortem.questionsets import QuestionSet
+
+SESSION_FILE = "postmortem.toml"
+RESPONSES_DIR = "responses"
+RECORD_FILE = "record.toml"
+REPORT_FILE = "report.md"
+
+_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
+
+
+def now() -> dt.datetime:
+    """The current time in UTC, or SOURCE_DATE_EPOCH when set (reproducible examples)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc) if epoch else dt.datetime.now(dt.timezone.utc)
+    return moment.replace(microsecond=0)
+
+
+def slugify(name: str) -> str:
+    """A file name for a participant: lowercase ASCII, never empty, never a reserved or escaping name."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:40].strip("-")
+    if not slug or slug in _WINDOWS_RESERVED:
+        digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
+        slug = f"{slug or 'participant'}-{digest}"
+    return slug
+
+
+def same_person(a: str, b: str) -> bool:
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFKC", name).casefold().strip()
+
+    return key(a) == key(b)
+
+
+@dataclass
+class Session:
+    folder: Path
+    project: str
+    format: str
+    date: dt.date
+    anonymous: bool = False
+    invited: list[str] = field(default_factory=list)
+
+    @property
+    def path(self) -> Path:
+        return self.folder / SESSION_FILE
+
+    def question_set(self) -> QuestionSet:
+        fmt = self.format
+        if fmt.endswith(".toml") and not Path(fmt).is_absolute():
+            fmt = str(self.folder / fmt)
+        return questionsets.load(fmt)
+
+    def to_toml(self) -> dict[str, Any]:
+        return {
+            "schema_version": store.SCHEMA_VERSION,
+            "project": self.project,
+            "format": self.format,
+            "date": self.date,
+            "anonymous": self.anonymous,
+            "invited": self.invited,
+        }
+
+
+def load_session(folder: Path) -> Session:
+    path = folder / SESSION_FILE
+    if not path.exists():
+        raise PostmortemError(f"no {SESSION_FILE} here; run `postmortem start {folder}` to create the post-mortem", path=folder)
+    data = store.read_toml(path)
+    try:
+        store.check_schema_version(data, path)
+        unknown = sorted(set(data) - {"schema_version", "project", "format", "date", "anonymous", "invited"})
+        if unknown:
+            raise PostmortemError(f"unknown key {unknown[0]!r}")
+        project = data.get("project")
+        if not isinstance(project, str) or not project.strip():
+            raise PostmortemError("project must be a non-empty string")
+        fmt = data.get("format", "classic")
+        if not isinstance(fmt, str):
+            raise PostmortemError("format must be a string")
+        anonymous = data.get("anonymous", False)
+        if not isinstance(anonymous, bool):
+            raise PostmortemError("anonymous must be true or false")
+        invited = data.get("invited", [])
+        if not isinstance(invited, list) or not all(isinstance(n, str) for n in invited):
+            raise PostmortemError("invited must be a list of names")
+        date = answers_mod.parse_date(data.get("date"), "date")
+    except PostmortemError as err:
+        raise PostmortemError(err.detail, path=path) from None
+    return Session(folder, project.strip(), fmt, date, anonymous, invited)
+
+
+def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = None) -> Session:
+    """Write a new postmortem.toml; the format is checked before anything is written."""
+    if not project.strip():
+        raise PostmortemError("the project name must not be empty")
+    questionsets.load(fmt)
+    session = Session(folder, project.strip(), fmt, date or now().date())
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        store.write_toml(session.path, session.to_toml(), exclusive=True)
+    except FileExistsError:
+        return load_session(folder)
+    return session
+
+
+@dataclass
+class Response:
+    name: str
+    role: str = ""
+    answers: dict[str, Any] = field(default_factory=dict)
+    complete: bool = False
+    done: list[str] = field(default_factory=list)
+    updated: dt.datetime | None = None
+
+    @property
+    def slug(self) -> str:
+        return slugify(self.name)
+
+    def to_toml(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "schema_version": store.SCHEMA_VERSION,
+            "name": self.name,
+            "role": self.role,
+            "status": "complete" if self.complete else "draft",
+            "updated": self.updated or now(),
+        }
+        if not self.complete:
+            data["done"] = self.done
+        data["answers"] = answers_mod.to_toml(self.answers)
+        return data
+
+
+def responses_dir(folder: Path) -> Path:
+    return folder / RESPONSES_DIR
+
+
+def response_paths(folder: Path) -> list[Path]:
+    directory = responses_dir(folder)
+    if not directory.is_dir():
+        return []
+    return sorted(p for p in directory.glob("*.toml") if not p.name.startswith("."))
+
+
+def _name_field(data: dict[str, Any], key: str = "name") -> str:
+    name = data.get(key)
+    if not isinstance(name, str) or not name.strip():
+        raise PostmortemError(f"{key} must be a non-empty string")
+    return name.strip()
+
+
+def parse_response(data: dict[str, Any], qset: QuestionSet, source: Path | str) -> Response:
+    try:
+        store.check_schema_version(data, source)
+        unknown = sorted(set(data) - {"schema_version", "name", "role", "status", "updated", "done", "answers"})
+        if unknown:
+            raise PostmortemError(f"unknown key {unknown[0]!r}")
+        status = data.get("status", "complete")
+        if status not in ("complete", "draft"):
+            raise PostmortemError(f"status must be 'complete' or 'draft', not {status!r}")
+        done = data.get("done", [])
+        if not isinstance(done, list) or not all(isinstance(d, str) for d in done):
+            raise PostmortemError("done must be a list of question ids")
+        updated = data.get("updated")
+        if updated is not None and not isinstance(updated, dt.datetime):
+            raise PostmortemError("updated must be a date and time")
+        role = data.get("role", "")
+        if not isinstance(role, str):
+            raise PostmortemError("role must be a string")
+        return Response(
+            name=_name_field(data),
+            role=role.strip(),
+            answers=answers_mod.check_answers(qset, data.get("answers", {})),
+            complete=status == "complete",
+            done=done,
+            updated=updated,
+        )
+    except PostmortemError as err:
+        if err.path is not None:
+            raise
+        raise PostmortemError(err.detail, path=source) from None
+
+
+def read_response(path: Path, qset: QuestionSet) -> Response:
+    return parse_response(store.read_toml(path), qset, path)
+
+
+def find_response(folder: Path, name: str, qset: QuestionSet) -> Response | None:
+    """This person's earlier response or draft, if any; another person's file is an error."""
+    path = responses_dir(folder) / f"{slugify(name)}.toml"
+    if not path.exists() and not path.is_symlink():
+        return None
+    response = read_response(path, qset)
+    if not same_person(response.name, name):
+        raise name_taken(folder, name, response.name)
+    return response
+
+
+def name_taken(folder: Path, name: str, owner: str) -> PostmortemError:
+    n = 2
+    while (responses_dir(folder) / f"{slugify(f'{name} {n}')}.toml").exists():
+        n += 1
+    return PostmortemError(
+        f"the name {name!r} gives the same file as {owner!r}, who has already answered; "
+        f"choose another name, for example {f'{name} {n}'!r}"
+    )
+
+
+def save_response(folder: Path, response: Response) -> Path:
+    """Write this person's response file atomically, never over another person's file."""
+    directory = responses_dir(folder)
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{response.slug}.toml"
+    response.updated = now()
+    data = response.to_toml()
+    try:
+        store.write_toml(path, data, exclusive=True)
+        return path
+    except FileExistsError:
+        pass
+    existing = store.read_toml(path)
+    owner = existing.get("name")
+    if not isinstance(owner, str) or not same_person(owner, response.name):
+        raise name_taken(folder, response.name, str(owner))
+    store.write_toml(path, data)
+    return path

@@ -1,0 +1,138 @@
+"""TOML files on disk: strict reading with one-line errors, atomic and exclusive writing."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from postmortem.errors import PostmortemError
+
+SCHEMA_VERSION = 1
+MAX_BYTES = 1024 * 1024
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
+
+
+def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
+    """Decode and parse TOML bytes; any problem becomes a PostmortemError naming source and line."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raise PostmortemError("starts with a byte-order mark; save it as UTF-8 without BOM", path=source, line=1)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        raise PostmortemError(f"not valid UTF-8 (byte {err.start})", path=source, line=line) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        for number, line_text in enumerate(text.splitlines(), 1):
+            if line_text.startswith("<<<<<<< "):
+                raise PostmortemError("git conflict marker; resolve the conflict first", path=source, line=number) from None
+        message = str(err)
+        match = _TOML_POSITION.search(message)
+        line = None
+        if match:
+            message = message[: match.start()]
+            line = int(match.group(1)) if match.group(1) else text.count("\n") + 1
+        raise PostmortemError(f"invalid TOML: {message[:1].lower()}{message[1:]}", path=source, line=line) from None
+    except RecursionError:
+        raise PostmortemError("invalid TOML: nested too deeply", path=source) from None
+
+
+def read_toml(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
+    """Read a TOML file that must be a regular file of at most max_bytes."""
+    try:
+        if path.is_symlink():
+            raise PostmortemError("is a symbolic link; refusing to follow it", path=path)
+        with open(path, "rb") as handle:
+            raw = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise PostmortemError("no such file", path=path) from None
+    except IsADirectoryError:
+        raise PostmortemError("is a folder, not a file", path=path) from None
+    except OSError as err:
+        raise PostmortemError(f"cannot read: {err.strerror}", path=path) from None
+    if len(raw) > max_bytes:
+        raise PostmortemError(f"larger than {max_bytes // 1024} KiB", path=path)
+    return parse_toml(raw, path)
+
+
+def check_schema_version(data: dict[str, Any], path: Path | str) -> None:
+    version = data.get("schema_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise PostmortemError(f"schema_version must be a positive integer, not {version!r}", path=path)
+    if version > SCHEMA_VERSION:
+        raise PostmortemError(
+            f"schema_version {version} is newer than this postmortem supports ({SCHEMA_VERSION}); upgrade postmortem",
+            path=path,
+        )
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return tomli_w.dumps(data, multiline_strings=True)
+
+
+def _temp_beside(path: Path) -> tuple[int, str]:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.fchmod(fd, 0o666 & ~umask)
+    return fd, tmp
+
+
+def _write_temp(path: Path, text: str) -> str:
+    fd, tmp = _temp_beside(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Replace path with text: readers see the old file or the new one, never a part."""
+    tmp = _write_temp(path, text)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    _sync_dir(path.parent)
+
+
+def create_text_exclusive(path: Path, text: str) -> None:
+    """Create path with text, complete or not at all; FileExistsError when it already exists."""
+    tmp = _write_temp(path, text)
+    try:
+        os.link(tmp, path)
+    finally:
+        os.unlink(tmp)
+    _sync_dir(path.parent)
+
+
+def write_toml(path: Path, data: dict[str, Any], *, exclusive: bool = False) -> None:
+    text = dumps(data)
+    (create_text_exclusive if exclusive else atomic_write_text)(path, text)
