@@ -27,7 +27,7 @@ def _stem(word: str) -> str:
         return word[:-3] + "y"
     if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
         return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+    if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
 
@@ -35,9 +35,9 @@ def _stem(word: str) -> str:
 def words(text: str) -> list[str]:
     """The significant words of text, normalised: case-folded, singular, filler dropped, sorted."""
     folded = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("\u2019", "")
-    found = {_stem(w) for w in _WORD.findall(folded)}
-    significant = found - STOPWORDS
-    return sorted(significant or found)
+    found = set(_WORD.findall(folded))
+    significant = {_stem(w) for w in found - STOPWORDS} - STOPWORDS or {_stem(w) for w in found}
+    return sorted(significant or ["".join(folded.split())])
 
 
 def key(text: str) -> str:

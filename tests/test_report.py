@@ -1,0 +1,124 @@
+"""Answers file -> response -> record -> report keeps every text exactly and the page's structure intact."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from markdown_it import MarkdownIt
+
+from conftest import read, write_answers
+from postmortem import escape
+
+HOSTILE = [
+    "a | b | c",
+    "# Not a heading",
+    "> not a quote",
+    "- not a list",
+    "1. not a numbered list",
+    "```python",
+    "~~~",
+    "<script>alert(1)</script>",
+    "[click](javascript:alert(1))",
+    "![](http://example.com/x.png)",
+    "zero\u200bwidth and bidi \u202eoverride\u202c",
+    "*stars* and _underscores_ and `ticks`",
+    "line one\nline two\n\n# line three",
+    "back\\slash & ampersand &amp; entity",
+    "    indented code?",
+    "trailing backslash\\",
+    "<!-- comment -->",
+    "---",
+]
+TEXT_TOKENS = {"text", "text_special", "softbreak"}
+
+
+def parser() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable("table").enable("strikethrough")
+
+
+def rendered_text(inline, allowed: set[str] = TEXT_TOKENS) -> str:
+    """The text a reader sees for an inline token; fails if participant text formed any markup."""
+    kinds = {child.type for child in inline.children}
+    assert kinds <= allowed, f"markup formed: {kinds - allowed} in {inline.content!r}"
+    return "".join(child.content for child in inline.children)
+
+
+def structure(markdown: str) -> tuple[list[str], int, int]:
+    tokens = parser().parse(markdown)
+    headings = [tokens[i + 1].content for i, t in enumerate(tokens) if t.type == "heading_open"]
+    rows = sum(t.type == "tr_open" for t in tokens)
+    blocks = sum(t.type in ("html_block", "fence", "code_block", "blockquote_open", "hr") for t in tokens)
+    return headings, rows, blocks
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_escaped_text_renders_literally(text: str) -> None:
+    tokens = parser().parse(f"- {escape.markdown(text)}\n\n| x |\n|---|\n| {escape.markdown(text)} |\n")
+    inlines = [t for t in tokens if t.type == "inline"]
+    expected = escape.plain(text)
+    assert [rendered_text(i) for i in inlines] == [expected, "x", expected]
+    assert sum(t.type == "tr_open" for t in tokens) == 2
+    assert "\u200b" not in expected and "\u202e" not in expected
+
+
+def test_round_trip_keeps_every_text_and_the_structure(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    for n, text in enumerate(HOSTILE):
+        answers = {
+            "went_well": [text],
+            "improvements": [{"text": f"{text} #{n}", "owner": text}],
+            "stakeholders": [{"name": f"{text} {n}", "role": text, "interest": text}],
+            "takeaways": text,
+        }
+        path = write_answers(tmp_path, f"Person {n} {text}", answers, role=text)
+        result = cli("start", folder, "--project", "Proj | <b>x</b>", "--date", "2026-11-02", "--answers", path)
+        assert result.exit_code == 0, result.output
+    assert cli("merge", folder).exit_code == 0
+    record = read(folder / "record.toml")
+    went_well = record["sections"][0]["items"]
+    assert sorted(item["text"] for item in went_well) == sorted(text.strip() for text in HOSTILE)
+    assert sorted(r["answers"]["takeaways"] for r in record["responses"]) == sorted(text.strip() for text in HOSTILE)
+    report = cli("render", folder).stdout
+
+    headings, rows, blocks = structure(report)
+    people = [f"Person {n} {escape.plain(t)}, {escape.plain(t)}" for n, t in enumerate(HOSTILE)]
+    assert headings[:7] == [
+        "Post-mortem: Proj &#124; &lt;b&gt;x&lt;/b&gt;",
+        "What went well", "What went poorly", "Improvements", "Stakeholders", "Key takeaways", "Ratings",
+    ]
+    assert headings[7] == "Appendix: individual answers" and len(headings) == 8 + len(HOSTILE)
+    assert blocks == 1  # the framing blockquote, nothing from participants
+    # improvements: header + one row per text; stakeholders: header + one row per text
+    assert rows == 2 * (1 + len(HOSTILE))
+
+    tokens = parser().parse(report)
+    template_bold = TEXT_TOKENS | {"strong_open", "strong_close"}  # the template's own **Date:** labels
+    seen = [rendered_text(t, template_bold) for t in tokens if t.type == "inline"]
+    assert "Post-mortem: Proj | <b>x</b>" in seen
+    for n, text in enumerate(HOSTILE):
+        plain = escape.plain(text)
+        assert f"{plain} #{n}" in seen  # action cell
+        assert any(s.startswith(plain) and s.endswith(")") for s in seen)  # went well list item
+        assert f"{people[n]}" in seen  # appendix heading
+
+
+def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
+    answers = {
+        "served": [{"name": "Regional office", "role": "host", "interest": "fit busy season"}],
+        "expectations": "Partly",
+        "poor_service": [{"text": "Approvals at 17:00", "instead": "Send requests by noon"}],
+        "scorecard": [{"team": "HR", "response_time": 5, "quality": 4}],
+    }
+    path = write_answers(tmp_path, "Ann", answers)
+    assert cli("start", tmp_path / "pm", "--project", "P", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", tmp_path / "pm").exit_code == 0
+    report = cli("render", tmp_path / "pm").stdout
+    headings, rows, _ = structure(report)
+    assert headings[1:9] == [
+        "Who you served", "Who served you", "Expectations set up front", "Good service",
+        "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways",
+    ]
+    assert "| HR | 5.0 (1) | 4.0 (1) | — | — |" in report
+    assert "- Approvals at 17:00 — instead: Send requests by noon (Ann)" in report
+    assert "| Partly | 1 | Ann |" in report
