@@ -1,0 +1,90 @@
+"""`--help` and `--version` stay fast: they never import the interview, rendering or their libraries."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import postmortem
+
+FORBIDDEN = [
+    "questionary",
+    "prompt_toolkit",
+    "jinja2",
+    "markdown_it",
+    "postmortem.render",
+    "postmortem.interview",
+]
+MARKER = "FORBIDDEN-MODULES="
+
+# Runs the real entry point in a clean interpreter, then reports which forbidden modules got imported.
+# Importing a submodule always imports its package, so checking the exact names is enough.
+SCRIPT = f"""
+import json, sys
+sys.argv = ["postmortem", *json.loads(sys.argv[1])]
+from postmortem.cli import main
+try:
+    main()
+except SystemExit:
+    pass
+sys.stdout.flush()
+print({MARKER!r} + json.dumps(sorted(m for m in {FORBIDDEN!r} if m in sys.modules)))
+"""
+
+
+def _env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TYPER_USE_RICH", "_TYPER_COMPLETE")}
+    env["COLUMNS"] = "120"
+    return env
+
+
+def run_cli(args: list[str], cwd: Path) -> tuple[str, list[str]]:
+    """Returns the CLI's stdout (without the report line) and the forbidden modules it imported."""
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(args)],
+        cwd=cwd, env=_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    head, sep, tail = proc.stdout.rpartition(MARKER)
+    assert sep, f"no module report in output:\n{proc.stdout}\n{proc.stderr}"
+    return head, json.loads(tail)
+
+
+def test_version_imports_nothing_heavy(tmp_path: Path) -> None:
+    out, imported = run_cli(["--version"], tmp_path)
+    assert imported == []
+    assert out.strip() == f"postmortem {postmortem.__version__}"
+
+
+def test_help_imports_nothing_heavy(tmp_path: Path) -> None:
+    out, imported = run_cli(["--help"], tmp_path)
+    assert imported == []
+    assert "Usage:" in out
+    for command in ("start", "merge", "render"):
+        assert command in out.split(), f"{command!r} missing from --help:\n{out}"
+
+
+def test_module_report_sees_a_lazy_import(tmp_path: Path) -> None:
+    """Control: the check is not vacuous; running `render` does import postmortem.render."""
+    proc = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(["render", str(tmp_path / "missing.toml")])],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert MARKER in proc.stdout, proc.stderr
+    imported = json.loads(proc.stdout.rpartition(MARKER)[2])
+    assert "postmortem.render" in imported
+
+
+@pytest.mark.parametrize("flag", ["--version"])
+def test_python_dash_m_version(tmp_path: Path, flag: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "postmortem", flag],
+        cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"postmortem {postmortem.__version__}\n"
