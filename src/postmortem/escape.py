@@ -14,6 +14,7 @@ import re
 import unicodedata
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
+_ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _ALWAYS = re.compile(r"([\\`*_{}\[\]])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;", "|": "&#124;"}
 _ENTITY = re.compile("[&<>~|]")
@@ -28,7 +29,10 @@ def _visible(char: str) -> bool:
 def plain(value: str) -> str:
     """value on one line, without invisible characters, with runs of whitespace collapsed."""
     folded = _LINE_BREAKS.sub(" ", value)
-    visible = "".join(c for c in folded if _visible(c))
+    if folded.isascii():
+        visible = _ASCII_CONTROL.sub("", folded)
+    else:
+        visible = "".join(c for c in folded if _visible(c))
     return " ".join(visible.replace("\t", " ").split())
 
 

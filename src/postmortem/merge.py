@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,15 +30,15 @@ def _merge_items(question: Question, raised: list[tuple[str, dict[str, Any]]]) -
     merged = []
     for members in grouping.group([entry["text"] for _, entry in raised]):
         entries = [raised[i] for i in members]
-        texts = [entry["text"] for _, entry in entries]
-        text = max(dict.fromkeys(texts), key=lambda t: (texts.count(t), t[:1].isupper()))
+        texts = Counter(entry["text"] for _, entry in entries)
+        text = max(texts, key=lambda t: (texts[t], t[:1].isupper()))
         names = _distinct(name for name, _ in entries)
         item: dict[str, Any] = {"text": text, "count": len(names), "raised_by": names}
         for field in question.fields:
             value = next((entry[field] for _, entry in entries if entry.get(field)), None)
             if value:
                 item[field] = value
-        variants = [t for t in dict.fromkeys(texts) if t != text]
+        variants = [t for t in texts if t != text]
         if variants:
             item["variants"] = variants
         merged.append(item)
@@ -81,9 +82,12 @@ def _merge_people(raised: list[tuple[str, dict[str, str]]]) -> list[dict[str, An
     for name, person in raised:
         key = grouping.key(person["name"]) or person["name"].casefold()
         merged = people.setdefault(key, {"name": person["name"], "roles": [], "interests": [], "raised_by": []})
-        merged["roles"] = _distinct([*merged["roles"], person["role"]])
-        merged["interests"] = _distinct([*merged["interests"], person["interest"]])
-        merged["raised_by"] = _distinct([*merged["raised_by"], name])
+        merged["roles"].append(person["role"])
+        merged["interests"].append(person["interest"])
+        merged["raised_by"].append(name)
+    for merged in people.values():
+        for field in ("roles", "interests", "raised_by"):
+            merged[field] = _distinct(merged[field])
     return sorted(people.values(), key=lambda p: -len(p["raised_by"]))
 
 
@@ -98,14 +102,14 @@ def _merge_scores(question: Question, raised: list[tuple[str, dict[str, Any]]]) 
     for name, entry in raised:
         label = entry[question.key]
         team = teams.setdefault(label.casefold(), {"name": label, "raised_by": [], "values": {}})
-        team["raised_by"] = _distinct([*team["raised_by"], name])
+        team["raised_by"].append(name)
         for dimension in question.dimensions:
             if dimension in entry:
                 team["values"].setdefault(dimension, []).append(entry[dimension])
     return [
         {
             "name": team["name"],
-            "raised_by": team["raised_by"],
+            "raised_by": _distinct(team["raised_by"]),
             "scores": {
                 d: _summary(team["values"][d], len(question.labels)) for d in question.dimensions if d in team["values"]
             },

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,8 @@ def _check(record: dict[str, Any]) -> None:
         entries = _SECTION_LISTS.get(section["kind"])
         if entries and not all(isinstance(e, dict) for e in section.get(entries, [])):
             raise PostmortemError(f"sections[{index}].{entries} must be a list of tables")
-        ids = [item.get("id") for item in section.get("items", []) if item.get("id")]
-        duplicate = next((i for i in ids if ids.count(i) > 1), None)
+        ids = Counter(item.get("id") for item in section.get("items", []) if item.get("id"))
+        duplicate = next((i for i, n in ids.items() if n > 1), None)
         if duplicate:
             raise PostmortemError(f"sections[{index}]: action id {duplicate!r} is used twice")
 
