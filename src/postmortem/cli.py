@@ -17,6 +17,7 @@ app = typer.Typer(
     help="Turn the end of a project into lessons a team acts on: interview, merge, report.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 
