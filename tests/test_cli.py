@@ -232,3 +232,26 @@ def test_version(cli) -> None:
 
     result = cli("--version")
     assert result.exit_code == 0 and result.stdout == f"postmortem {__version__}\n"
+
+
+def test_own_question_set_file_is_copied_into_the_session(cli, tmp_path: Path) -> None:
+    own = tmp_path / "sets" / "tiny.toml"
+    own.parent.mkdir()
+    own.write_text(
+        'id = "tiny"\ntitle = "Tiny"\n[[questions]]\nid = "wins"\nkind = "items"\nprompt = "Wins?"\n'
+        'help = "One per entry, e.g. \\"shipped early\\""\n', encoding="utf-8")
+    folder = tmp_path / "pm"
+    result = cli("start", folder, "--project", "P", "--format", own, "--answers", write_answers(tmp_path, "Ann", {"wins": ["Shipped"]}))
+    assert result.exit_code == 0, result.output
+    assert read(folder / "postmortem.toml")["format"] == "questions.toml"
+    own.unlink()  # the session no longer needs the original
+    assert cli("merge", folder).exit_code == 0
+    assert "## Wins?\n\n- Shipped (Ann)" in cli("render", folder).stdout
+
+
+def test_question_set_with_errors_names_file_and_question(cli, tmp_path: Path) -> None:
+    own = tmp_path / "bad.toml"
+    own.write_text('title = "Bad"\n[[questions]]\nid = "wins"\nkind = "list"\nprompt = "Wins?"\nhelp = "x"\n', encoding="utf-8")
+    result = cli("start", tmp_path / "pm", "--project", "P", "--format", own, "--answers", write_answers(tmp_path, "Ann", {}))
+    assert result.exit_code == 2
+    assert f"{own}: question 'wins': kind must be one of" in result.stderr

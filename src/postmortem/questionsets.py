@@ -51,11 +51,15 @@ def builtin_ids() -> list[str]:
     return sorted(path.stem for path in formats_dir().glob("*.toml"))
 
 
+def is_path(name: str) -> bool:
+    """A set file (path/to/set.toml) rather than the id of a built-in set."""
+    return name.endswith(".toml") or Path(name).parent != Path(".")
+
+
 def load(name: str) -> QuestionSet:
     """Load a built-in set by id, or a set file by path."""
-    path = Path(name)
-    if name.endswith(".toml") or path.parent != Path("."):
-        return parse(store.read_toml(path), path)
+    if is_path(name):
+        return parse(store.read_toml(Path(name)), Path(name))
     candidate = formats_dir() / f"{name}.toml"
     if not candidate.is_file():
         known = ", ".join(builtin_ids())

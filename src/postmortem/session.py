@@ -20,6 +20,7 @@ SESSION_FILE = "postmortem.toml"
 RESPONSES_DIR = "responses"
 RECORD_FILE = "record.toml"
 REPORT_FILE = "report.md"
+QUESTIONS_FILE = "questions.toml"
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
@@ -62,10 +63,9 @@ class Session:
         return self.folder / SESSION_FILE
 
     def question_set(self) -> QuestionSet:
-        fmt = self.format
-        if fmt.endswith(".toml") and not Path(fmt).is_absolute():
-            fmt = str(self.folder / fmt)
-        return questionsets.load(fmt)
+        if questionsets.is_path(self.format):
+            return questionsets.load(str(self.folder / self.format))
+        return questionsets.load(self.format)
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -111,9 +111,12 @@ def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = 
     if not project.strip():
         raise PostmortemError("the project name must not be empty")
     questionsets.load(fmt)
-    session = Session(folder, project.strip(), fmt, date or now().date())
+    own_set = questionsets.is_path(fmt)
+    session = Session(folder, project.strip(), QUESTIONS_FILE if own_set else fmt, date or now().date())
     folder.mkdir(parents=True, exist_ok=True)
     try:
+        if own_set:  # the session carries its own copy, so every participant answers the same questions
+            store.atomic_write_text(folder / QUESTIONS_FILE, Path(fmt).read_text(encoding="utf-8"))
         store.write_toml(session.path, session.to_toml(), exclusive=True)
     except FileExistsError:
         return load_session(folder)
