@@ -36,7 +36,7 @@ def _handled() -> Iterator[None]:
     except Interrupted as err:
         _say(str(err))
         raise typer.Exit(err.exit_code) from None
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
         _say("Interrupted.")
         raise typer.Exit(130) from None
     except OSError as err:

@@ -96,12 +96,13 @@ def _ask_items(question: Question, entries: list[Any], save: Callable[[], None])
         if not text:
             return
         entry: dict[str, Any] = {"text": text}
+        entries.append(entry)
+        save()
         for field in question.fields:
             value = ask_text(_FIELD_PROMPTS[field], validate=_due if field == "due" else None)
             if value:
                 entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
-        entries.append(entry)
-        save()
+                save()
 
 
 def _ask_people(entries: list[Any], save: Callable[[], None]) -> None:
@@ -111,9 +112,12 @@ def _ask_people(entries: list[Any], save: Callable[[], None]) -> None:
         name = ask_text("Name (a person or a team)", instruction="(empty to finish)")
         if not name:
             return
-        role = ask_text("  Role")
-        interest = ask_text("  What did they need from the project?")
-        entries.append({"name": name, "role": role, "interest": interest})
+        person = {"name": name, "role": "", "interest": ""}
+        entries.append(person)
+        save()
+        person["role"] = ask_text("  Role")
+        save()
+        person["interest"] = ask_text("  What did they need from the project?")
         save()
 
 
@@ -144,6 +148,8 @@ def ask_question(question: Question, response: Response, save: Callable[[], None
             _ask_people(entries, save)
         else:
             _ask_scores(question, entries, save)
+        if not entries:
+            del answers[question.id]
     elif question.kind == "rating":
         point = _point(ask_select(question.prompt, _scale(question)))
         if point is not None:
