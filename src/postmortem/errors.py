@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -22,3 +24,14 @@ class Interrupted(Exception):
     """The participant pressed Ctrl-C or Ctrl-D; what they answered is saved."""
 
     exit_code = 130
+
+
+@contextmanager
+def about(path: Path | str) -> Iterator[None]:
+    """Errors raised inside that name no file of their own are about path."""
+    try:
+        yield
+    except PostmortemError as err:
+        if err.path is not None and str(err.path):
+            raise
+        raise PostmortemError(err.detail, path=path, line=err.line) from None

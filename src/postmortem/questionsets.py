@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
-from postmortem.errors import PostmortemError
+from postmortem.errors import PostmortemError, about
 from postmortem.resources import templates_dir
 
 KINDS = ("items", "text", "rating", "choice", "people", "scores")
@@ -129,7 +129,7 @@ def _question(data: Any, index: int) -> Question:
 
 def parse(data: dict[str, Any], source: Path | str) -> QuestionSet:
     """Validate a question set read from source; errors name the file and the question."""
-    try:
+    with about(source):
         store.check_schema_version(data, source)
         questions = data.get("questions")
         if not isinstance(questions, list) or not questions:
@@ -147,7 +147,3 @@ def parse(data: dict[str, Any], source: Path | str) -> QuestionSet:
             intro=_text(data, "intro", "", required=False),
             questions=parsed,
         )
-    except PostmortemError as err:
-        if err.path is not None:
-            raise
-        raise PostmortemError(err.detail, path=source) from None

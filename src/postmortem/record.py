@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
-from postmortem.errors import PostmortemError
+from postmortem.errors import PostmortemError, about
 from postmortem.questionsets import KINDS
 
 _SECTION_LISTS = {"items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers"}
@@ -37,10 +37,8 @@ def _check(record: dict[str, Any]) -> None:
 
 def load_record(path: Path) -> dict[str, Any]:
     record = store.read_toml(path, max_bytes=256 * store.MAX_BYTES)
-    try:
+    with about(path):
         _check(record)
-    except PostmortemError as err:
-        raise PostmortemError(err.detail, path=path) from None
     return record
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from postmortem import answers as answers_mod
 from postmortem import session as session_mod
 from postmortem import store
-from postmortem.errors import Interrupted, PostmortemError
+from postmortem.errors import Interrupted, PostmortemError, about
 from postmortem.questionsets import QuestionSet
 from postmortem.session import Response, Session
 
@@ -17,7 +17,7 @@ ANSWER_KEYS = ("schema_version", "name", "role", "answers")
 
 def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str | None, role: str | None) -> Response:
     """A complete response from answers-file data (PRODUCT.md §5); errors name the file and key."""
-    try:
+    with about(source):
         store.check_schema_version(data, source)
         unknown = sorted(set(data) - set(ANSWER_KEYS))
         if unknown:
@@ -29,17 +29,7 @@ def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str
         if not isinstance(given_role, str):
             raise PostmortemError("role must be a string")
         checked = answers_mod.check_answers(qset, data.get("answers", {}))
-    except PostmortemError as err:
-        if err.path is not None and str(err.path):
-            raise
-        raise PostmortemError(err.detail, path=source) from None
     return Response(given_name.strip(), given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
-
-
-def save_answers(folder: Path, data: dict[str, Any], source: str, name: str | None, role: str | None) -> Path:
-    session = session_mod.load_session(folder)
-    response = from_answers(data, session.question_set(), source, name, role)
-    return session_mod.save_response(folder, response)
 
 
 def interview(session: Session, name: str, role: str | None) -> tuple[Path, Response]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from postmortem import answers as answers_mod
 from postmortem import questionsets, store
-from postmortem.errors import PostmortemError
+from postmortem.errors import PostmortemError, about
 from postmortem.questionsets import QuestionSet
 
 SESSION_FILE = "postmortem.toml"
@@ -83,7 +83,7 @@ def load_session(folder: Path) -> Session:
     if not path.exists():
         raise PostmortemError(f"no {SESSION_FILE} here; run `postmortem start {folder}` to create the post-mortem", path=folder)
     data = store.read_toml(path)
-    try:
+    with about(path):
         store.check_schema_version(data, path)
         unknown = sorted(set(data) - {"schema_version", "project", "format", "date", "anonymous", "invited"})
         if unknown:
@@ -101,8 +101,6 @@ def load_session(folder: Path) -> Session:
         if not isinstance(invited, list) or not all(isinstance(n, str) for n in invited):
             raise PostmortemError("invited must be a list of names")
         date = answers_mod.parse_date(data.get("date"), "date")
-    except PostmortemError as err:
-        raise PostmortemError(err.detail, path=path) from None
     return Session(folder, project.strip(), fmt, date, anonymous, invited)
 
 
@@ -169,7 +167,7 @@ def _name_field(data: dict[str, Any], key: str = "name") -> str:
 
 
 def parse_response(data: dict[str, Any], qset: QuestionSet, source: Path | str) -> Response:
-    try:
+    with about(source):
         store.check_schema_version(data, source)
         unknown = sorted(set(data) - {"schema_version", "name", "role", "status", "updated", "done", "answers"})
         if unknown:
@@ -194,10 +192,6 @@ def parse_response(data: dict[str, Any], qset: QuestionSet, source: Path | str) 
             done=done,
             updated=updated,
         )
-    except PostmortemError as err:
-        if err.path is not None:
-            raise
-        raise PostmortemError(err.detail, path=source) from None
 
 
 def read_response(path: Path, qset: QuestionSet) -> Response:
