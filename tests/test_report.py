@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -115,10 +116,24 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     assert cli("merge", tmp_path / "pm").exit_code == 0
     report = cli("render", tmp_path / "pm").stdout
     headings, rows, _ = structure(report)
-    assert headings[1:9] == [
-        "Who you served", "Who served you", "Expectations set up front", "Good service",
+    assert headings[1:10] == [
+        "Who served whom", "Who you served", "Who served you", "Expectations set up front", "Good service",
         "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways",
     ]
     assert "| HR | 5.0 (1) | 4.0 (1) | — | — |" in report
     assert "- Approvals at 17:00 — instead: Send requests by noon (Ann)" in report
     assert "| Partly | 1 | Ann |" in report
+    assert '```mermaid\nflowchart LR\n  n1["Ann"]\n  n2["Regional office"]\n  n1 --> n2\n```' in report
+
+
+@pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co"])
+def test_mermaid_labels_cannot_break_the_diagram(name: str) -> None:
+    from postmortem import render
+
+    graph = render._service_graph([{"id": "served", "people": [{"name": name, "raised_by": ["Ann"]}]}])
+    lines = str(graph).splitlines()
+    assert lines[0] == "```mermaid" and lines[-1] == "```" and len(lines) == 6
+    label = lines[3].removeprefix('  n2["').removesuffix('"]')
+    assert all(c.isascii() and (c.isalnum() or c in " .,-_()'#;") for c in label)
+    decoded = re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label)
+    assert decoded == escape.plain(name)

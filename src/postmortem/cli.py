@@ -154,6 +154,9 @@ def merge(directory: Path = typer.Argument(Path("."), help="The post-mortem fold
 def render(
     target: Path = typer.Argument(Path("."), help="The post-mortem folder, or a record.toml."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    template: Optional[str] = typer.Option(
+        None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
+    ),
 ) -> None:
     """Render the merged record as a Markdown report (stdout unless -o)."""
     from postmortem import record as record_mod
@@ -164,7 +167,7 @@ def render(
     path = target / session_mod.RECORD_FILE if target.is_dir() else target
     if target.is_dir() and not path.exists():
         raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
-    text = render_mod.render_markdown(record_mod.load_record(path))
+    text = render_mod.render_markdown(record_mod.load_record(path), template)
     if output is None:
         sys.stdout.write(text)
         return

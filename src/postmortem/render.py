@@ -57,36 +57,103 @@ def _scores_line(entry: dict[str, Any], section: dict[str, Any]) -> str:
     return f"{entry.get(key, '')}: {scores}"
 
 
-def environment() -> Any:
-    import jinja2
+def _mermaid_label(text: str) -> str:
+    """A quoted Mermaid node label: anything but plain letters, digits and a little punctuation
+    becomes a #code; entity, so no name can end the label, the node or the diagram."""
+    safe = "".join(c if c.isascii() and (c.isalnum() or c in " .,-_()'") else f"#{ord(c)};" for c in escape.plain(text))
+    return f'"{safe}"'
 
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(reports_dir()),
+
+def _service_graph(sections: list[dict[str, Any]]) -> Any:
+    """A Mermaid flowchart of who served whom, from the `served` and `served_by` people questions."""
+    from markupsafe import Markup
+
+    by_id = {s.get("id"): s for s in sections}
+    edges: dict[tuple[str, str], None] = {}
+    for person in by_id.get("served", {}).get("people", []):
+        edges.update({(name, person["name"]): None for name in person.get("raised_by", [])})
+    for person in by_id.get("served_by", {}).get("people", []):
+        edges.update({(person["name"], name): None for name in person.get("raised_by", [])})
+    if not edges:
+        return Markup("")
+    nodes: dict[str, str] = {}
+    lines = ["```mermaid", "flowchart LR"]
+    for name in (n for edge in edges for n in edge):
+        if name.casefold() not in nodes:
+            nodes[name.casefold()] = f"n{len(nodes) + 1}"
+            lines.append(f"  {nodes[name.casefold()]}[{_mermaid_label(name)}]")
+    lines += [f"  {nodes[a.casefold()]} --> {nodes[b.casefold()]}" for a, b in edges]
+    return Markup("\n".join([*lines, "```"]))
+
+
+def _finalize_for(eval_ctx: Any, value: Any) -> Any:
+    """HTML templates are autoescaped by Jinja; Markdown templates get Markdown escaping."""
+    return value if eval_ctx.autoescape else _finalize(value)
+
+
+def environment(extra_dir: Path | None = None) -> Any:
+    """The sandboxed template environment: user templates first (extra_dir, then the user's
+    reports folder), then the built-ins, so a user template can extend a built-in one."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from postmortem.resources import user_reports_dir
+
+    search = [d for d in (extra_dir, user_reports_dir()) if d is not None and d.is_dir()] + [reports_dir()]
+    env = SandboxedEnvironment(
+        loader=jinja2.FileSystemLoader(search),
         undefined=jinja2.StrictUndefined,
-        finalize=_finalize,
+        finalize=jinja2.pass_eval_context(_finalize_for),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
-        autoescape=False,
+        autoescape=jinja2.select_autoescape(["html", "htm", "html.j2"], default_for_string=False, default=False),
     )
     env.filters.update(bar=_bar, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
+    env.globals.update(service_graph=_service_graph)
     return env
 
 
-def template_for(record: dict[str, Any]) -> str:
-    name = f"{record.get('format', '')}.md.j2"
-    return name if (reports_dir() / name).is_file() else "base.md.j2"
+def _template_name(name: str) -> str:
+    return name if name.endswith(".j2") else f"{name}.md.j2"
+
+
+def _where(err: BaseException, fallback: str) -> tuple[str, int | None]:
+    """The template file and line an error was raised at, from the traceback Jinja rewrites."""
+    place: tuple[str, int | None] = (fallback, None)
+    tb = err.__traceback__
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            place = (filename, tb.tb_lineno)
+        tb = tb.tb_next
+    return place
 
 
 def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
+    """The report for record; template is a name (user folder, then built-ins) or a file path."""
     import jinja2
 
-    env = environment()
+    extra_dir = None
+    if template and (template.endswith(".j2") or "/" in template or Path(template).is_file()):
+        path = Path(template)
+        if not path.is_file():
+            raise PostmortemError("no such template file", path=template)
+        extra_dir, name = path.resolve().parent, path.name
+    elif template:
+        name = _template_name(template)
+    else:
+        name = f"{record.get('format', '')}.md.j2"
+    env = environment(extra_dir)
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **record}
     try:
-        text = env.get_template(template or template_for(record)).render(context)
+        loaded = env.get_template(name) if template else env.select_template([name, "base.md.j2"])
+        text = loaded.render(context)
     except jinja2.TemplateSyntaxError as err:
         raise PostmortemError(f"template error: {err.message}", path=err.filename or err.name, line=err.lineno) from None
-    except jinja2.TemplateError as err:
-        raise PostmortemError(f"template error: {err}", path=template or template_for(record)) from None
+    except jinja2.TemplateNotFound as err:
+        raise PostmortemError(f"no report template {err.name!r} (looked in {', '.join(map(str, env.loader.searchpath))})") from None
+    except (jinja2.TemplateError, TypeError, ValueError, LookupError) as err:
+        path, line = _where(err, name)
+        raise PostmortemError(f"template error: {err}", path=path, line=line) from None
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
