@@ -255,3 +255,18 @@ def test_question_set_with_errors_names_file_and_question(cli, tmp_path: Path) -
     result = cli("start", tmp_path / "pm", "--project", "P", "--format", own, "--answers", write_answers(tmp_path, "Ann", {}))
     assert result.exit_code == 2
     assert f"{own}: question 'wins': kind must be one of" in result.stderr
+
+
+def test_formats_lists_every_set_and_shows_one_in_full(cli) -> None:
+    from postmortem import questionsets
+
+    listing = cli("formats").stdout.splitlines()
+    assert [line.split()[0] for line in listing] == questionsets.builtin_ids()
+    assert any(line.startswith("classic ") and "tangible improvements" in line for line in listing)
+    shown = cli("formats", "classic").stdout
+    for question in questionsets.load("classic").questions:
+        assert f"{question.prompt}  [{question.kind}]" in shown
+        assert question.help.strip().splitlines()[-1] in shown
+    assert "Return on time invested" not in shown and "1 = a waste of your time, 5 = an excellent return" in shown
+    result = cli("formats", "nope")
+    assert result.exit_code == 2 and "known formats: " in result.stderr

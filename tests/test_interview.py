@@ -34,7 +34,7 @@ CTRL_U = "\x15"  # clear the line (after a refused value)
 DOWN = "\x1b[B"
 WATCHDOG_SECONDS = 8
 
-QUESTIONS = ("went_well", "went_poorly", "improvements", "stakeholders", "takeaways", "rating")
+QUESTIONS = ("went_well", "went_poorly", "improvements", "stakeholders", "takeaways", "rating", "roti")
 
 
 def lines(*texts: str) -> str:
@@ -58,7 +58,7 @@ IMPROVEMENTS = lines(
 )
 STAKEHOLDERS = lines("Jessica", "VP, regional office", "The office stays compliant", "")
 TAKEAWAYS = lines("Agree on how we talk before the work starts.")
-RATING = "4" + ENTER  # the select's shortcut key for "4 Well", then Enter
+RATING = "4" + ENTER + "6" + ENTER  # "4 Well" by its shortcut key; then Skip the optional ROTI question
 
 FULL_ANSWERS: dict[str, Any] = {
     "went_well": ["The VP set expectations up front", "HR helped the visitor settle in"],
@@ -147,10 +147,10 @@ def test_whole_classic_interview_through_the_cli(tmp_path: Path) -> None:
     assert "done" not in data
     assert isinstance(data["updated"], dt.datetime)
     assert data["answers"] == FULL_ANSWERS
-    assert list(data["answers"]) == list(QUESTIONS)
+    assert list(data["answers"]) == list(QUESTIONS[:-1])  # the optional ROTI question was skipped
 
     # Every question was put on screen, in order, and the bad date was explained, not stored.
-    positions = [run.screen.index(f"({n}/6)") for n in range(1, 7)]
+    positions = [run.screen.index(f"({n}/7)") for n in range(1, 8)]
     assert positions == sorted(positions)
     assert "What went well?" in run.screen and "Overall, how did this project go for you?" in run.screen
     assert "Thank you" in run.result.stderr and str(response_file(folder)) in run.result.stderr
@@ -166,7 +166,7 @@ def test_without_a_chosen_output_prompts_go_to_stderr(tmp_path: Path) -> None:
     with create_pipe_input() as inp:
         token = _current_app_session.set(AppSession(input=inp))  # a fresh session: input only, no output
         try:
-            inp.send_text(lines("", "", "") + lines("", "") + "6" + ENTER)  # nothing in any list, rating skipped
+            inp.send_text(lines("", "", "") + lines("", "") + "6" + ENTER + "6" + ENTER)  # nothing in any list, ratings skipped
             with _watchdog(inp, WATCHDOG_SECONDS) as fired:
                 result = CliRunner().invoke(app, start_args(folder))
         finally:
@@ -174,7 +174,7 @@ def test_without_a_chosen_output_prompts_go_to_stderr(tmp_path: Path) -> None:
     assert not fired.is_set()
     assert result.exit_code == 0, result.stderr
     assert result.stdout == ""
-    for prompt in ("What went well?", "(6/6) Ratings", "Overall, how did this project go for you?"):
+    for prompt in ("What went well?", "(6/7) Ratings", "Overall, how did this project go for you?"):
         assert prompt in result.stderr
     data = read(response_file(folder))
     assert data["status"] == "complete"
@@ -192,11 +192,11 @@ def test_without_a_chosen_output_prompts_go_to_stderr(tmp_path: Path) -> None:
 )
 def test_rating_select(tmp_path: Path, keys: str, rating: int | None) -> None:
     folder = tmp_path / "retro"
-    run = drive(start_args(folder), lines("Good", "") + lines("", "", "") + TAKEAWAYS + keys)
+    run = drive(start_args(folder), lines("Good", "") + lines("", "", "") + TAKEAWAYS + keys + "5" + ENTER)
     assert_no_hang(run)
     assert run.code == 0, run.result.stderr
     answers = read(response_file(folder))["answers"]
-    assert answers.get("rating") == rating
+    assert answers.get("rating") == rating and answers["roti"] == 5
     assert answers["went_well"] == ["Good"]
     assert answers["takeaways"] == FULL_ANSWERS["takeaways"]
 
@@ -243,10 +243,10 @@ def test_ctrl_c_in_a_list_keeps_a_draft_and_the_rerun_resumes(tmp_path: Path) ->
     second = drive(start_args(folder), rest)
     assert_no_hang(second)
     assert second.code == 0, second.result.stderr
-    assert "Resuming where you left off: 1 of 6" in second.screen
+    assert "Resuming where you left off: 1 of 7" in second.screen
     assert "1. Unannounced drop-ins several times a day" in second.screen  # the entry given, shown back
-    assert "(1/6)" not in second.screen and "What went well?" not in second.screen
-    assert "(2/6) What went poorly" in second.screen
+    assert "(1/7)" not in second.screen and "What went well?" not in second.screen
+    assert "(2/7) What went poorly" in second.screen
     final = read(response_file(folder))
     assert final["status"] == "complete" and "done" not in final
     assert final["answers"] == FULL_ANSWERS
@@ -304,7 +304,7 @@ def test_resume_after_ctrl_d_at_the_text_question_asks_only_the_rest(tmp_path: P
     second = drive(start_args(folder), TAKEAWAYS + RATING)
     assert_no_hang(second)
     assert second.code == 0, second.result.stderr
-    assert "Resuming where you left off: 4 of 6" in second.screen
+    assert "Resuming where you left off: 4 of 7" in second.screen
     for asked_before in ("What went well?", "What went poorly?", "What could tangibly improve", "Name (a person"):
         assert asked_before not in second.screen
     assert read(response_file(folder))["answers"] == FULL_ANSWERS

@@ -56,14 +56,14 @@ def test_whole_interview_in_a_terminal(tmp_path: Path) -> None:
     folder = tmp_path / "retro"
     child = spawn(folder)
     try:
-        child.expect_exact("(1/6) What went well")
+        child.expect_exact("(1/7) What went well")
         answer(child, "(empty to finish)", "The VP set expectations up front\r")
         answer(child, "2.", "HR helped the visitor settle in\r")
         answer(child, "3.", "\r")
-        child.expect_exact("(2/6) What went poorly")
+        child.expect_exact("(2/7) What went poorly")
         answer(child, "1.", "Unannounced drop-ins\r")
         answer(child, "2.", "\r")
-        child.expect_exact("(3/6) Improvements")
+        child.expect_exact("(3/7) Improvements")
         answer(child, "1.", "Daily check-in at 9:00\r")
         answer(child, "Who would do it?", "Kyle\r")
         answer(child, "By when?", "2026-13-01\r")  # no such month: refused, asked again
@@ -72,15 +72,16 @@ def test_whole_interview_in_a_terminal(tmp_path: Path) -> None:
         answer(child, "Who would do it?", "\r")
         answer(child, "By when?", "\r")
         answer(child, "3.", "\r")
-        child.expect_exact("(4/6) Stakeholders")
+        child.expect_exact("(4/7) Stakeholders")
         answer(child, "Name (a person or a team)", "Jessica\r")
         answer(child, "Role", "VP, regional office\r")
         answer(child, "What did they need from the project?", "Compliance\r")
         answer(child, "Name (a person or a team)", "\r")
-        child.expect_exact("(5/6) Key takeaways")
+        child.expect_exact("(5/7) Key takeaways")
         answer(child, "What is the one lesson", "Talk before the work starts.\r")
-        child.expect_exact("(6/6) Ratings")
+        child.expect_exact("(6/7) Ratings")
         answer(child, "Overall, how did this project go for you?", DOWN * 3 + "\r")  # 1 -> 4 Well
+        answer(child, "(7/7) Return on time invested", "5\r")
         child.expect_exact("Thank you")
         status = finish(child)
     finally:
@@ -99,6 +100,7 @@ def test_whole_interview_in_a_terminal(tmp_path: Path) -> None:
         "stakeholders": [{"name": "Jessica", "role": "VP, regional office", "interest": "Compliance"}],
         "takeaways": "Talk before the work starts.",
         "rating": 4,
+        "roti": 5,
     }
 
 
@@ -107,10 +109,10 @@ def test_ctrl_c_in_a_terminal_keeps_a_draft_and_resumes(tmp_path: Path) -> None:
     path = folder / "responses" / "bo.toml"
     child = spawn(folder)
     try:
-        child.expect_exact("(1/6) What went well")
+        child.expect_exact("(1/7) What went well")
         answer(child, "(empty to finish)", "The VP set expectations up front\r")
         answer(child, "2.", "\r")
-        child.expect_exact("(2/6) What went poorly")
+        child.expect_exact("(2/7) What went poorly")
         answer(child, "1.", "Unannounced drop-ins\r")
         child.expect_exact("2.")
         child.sendcontrol("c")
@@ -130,15 +132,16 @@ def test_ctrl_c_in_a_terminal_keeps_a_draft_and_resumes(tmp_path: Path) -> None:
 
     child = spawn(folder)
     try:
-        child.expect_exact("Resuming where you left off: 1 of 6")
-        child.expect_exact("(2/6) What went poorly")
+        child.expect_exact("Resuming where you left off: 1 of 7")
+        child.expect_exact("(2/7) What went poorly")
         child.expect_exact("1. Unannounced drop-ins")
         answer(child, "2.", "Staff worked early and late\r")
         answer(child, "3.", "\r")
-        answer(child, "(3/6) Improvements", "\r")
-        answer(child, "(4/6) Stakeholders", "\r")
-        answer(child, "(5/6) Key takeaways", "\r")
-        answer(child, "(6/6) Ratings", "5\r")
+        answer(child, "(3/7) Improvements", "\r")
+        answer(child, "(4/7) Stakeholders", "\r")
+        answer(child, "(5/7) Key takeaways", "\r")
+        answer(child, "(6/7) Ratings", "5\r")
+        answer(child, "(7/7) Return on time invested", "6\r")  # Skip
         child.expect_exact("Thank you")
         status = finish(child)
     finally:
@@ -164,6 +167,7 @@ def test_stdout_redirected_gets_nothing_while_the_terminal_gets_the_prompts(tmp_
             answer(child, heading, "\r")
         answer(child, "What is the one lesson", "Small is good.\r")
         answer(child, "Overall, how did this project go for you?", "3\r")
+        answer(child, "Was this post-mortem worth the time", "4\r")
         child.expect_exact("Thank you")
         status = finish(child)
     finally:
@@ -173,4 +177,4 @@ def test_stdout_redirected_gets_nothing_while_the_terminal_gets_the_prompts(tmp_
     answers = read(folder / "responses" / "bo.toml")["answers"]
     assert answers["went_well"] == ["Kept it small"]
     assert answers["takeaways"] == "Small is good."
-    assert answers["rating"] == 3
+    assert answers["rating"] == 3 and answers["roti"] == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,6 +40,9 @@ def _handled() -> Iterator[None]:
     except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at a prompt
         _say("Interrupted.")
         raise typer.Exit(130) from None
+    except BrokenPipeError:  # the reader went away (`postmortem formats | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
         _say(f"postmortem: {where}{err.strerror or err}")
@@ -102,7 +106,8 @@ def start(
                     project = interview.ask_text("Project name")
                 if format is None:
                     choices = [f"{i}: {questionsets.load(i).description}" for i in questionsets.builtin_ids()]
-                    format = interview.ask_select("Question set", choices, default=choices[0]).split(":")[0]
+                    default = next(c for c in choices if c.startswith("classic:"))
+                    format = interview.ask_select("Question set", choices, default=default).split(":")[0]
                 session = session_mod.create_session(folder, project, format, session_date)
                 _say(f"Created {session.path} for {session.project!r} ({session.format}).")
             if name is None:
@@ -173,6 +178,29 @@ def render(
         return
     store.atomic_write_text(output, text)
     _say(f"Wrote {output}.")
+
+
+@app.command()
+@_handled()
+def formats(
+    format_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="A question set id or .toml file to show in full."),
+) -> None:
+    """List the question sets, or show every question of one with its help."""
+    from postmortem import questionsets
+
+    if format_id is None:
+        ids = questionsets.builtin_ids()
+        width = max(map(len, ids))
+        for set_id in ids:
+            typer.echo(f"{set_id:<{width}}  {questionsets.load(set_id).description}")
+        return
+    qset = questionsets.load(format_id)
+    typer.echo(f"{qset.title} ({qset.id})\n{qset.description}\n")
+    for number, question in enumerate(qset.questions, 1):
+        typer.echo(f"{number}. {question.prompt}  [{question.kind}]")
+        for line in question.help.strip().splitlines():
+            typer.echo(f"   {line}")
+        typer.echo("")
 
 
 def main() -> None:
