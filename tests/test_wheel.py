@@ -133,3 +133,27 @@ def test_running_install_finds_templates() -> None:
         assert templates.resolve() == package.parents[1] / "templates"
     else:  # an installed wheel
         assert templates.resolve() == package / "templates"
+
+
+def test_installed_custom_set_and_template_that_overrides_one_block(installed: Installed) -> None:
+    work = installed.workdir
+    own_set = work / "sets" / "wins.toml"
+    own_set.parent.mkdir()
+    own_set.write_text(
+        'title = "Wins only"\n[[questions]]\nid = "wins"\nkind = "items"\nheading = "Wins"\n'
+        'prompt = "What went right?"\nhelp = "One per entry, e.g. \\"we shipped a day early\\""\n',
+        encoding="utf-8",
+    )
+    template = work / "mine.md.j2"
+    template.write_text('{% extends "base.md.j2" %}\n{% block framing %}\nOur framing for {{ project }}.\n{% endblock %}\n',
+                        encoding="utf-8")
+    answers = work / "wins-answers.toml"
+    answers.write_text('name = "Ann"\n[answers]\nwins = ["Shipped a day early"]\n', encoding="utf-8")
+    exe = installed.bin / "postmortem"
+    folder = work / "wins-retro"
+    _run([exe, "start", folder, "--project", "Wins", "--format", own_set, "--answers", answers], cwd=work)
+    _run([exe, "merge", folder], cwd=work)
+    report = _run([exe, "render", folder, "--template", template], cwd=work).stdout
+    assert "Our framing for Wins." in report
+    assert "## Wins\n\n- Shipped a day early (Ann)" in report
+    assert "This review is blameless" not in report
