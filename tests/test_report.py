@@ -84,11 +84,12 @@ def test_round_trip_keeps_every_text_and_the_structure(cli, tmp_path: Path) -> N
 
     headings, rows, blocks = structure(report)
     people = [f"Person {n} {escape.plain(t)}, {escape.plain(t)}" for n, t in enumerate(HOSTILE)]
-    assert headings[:7] == [
+    assert headings[:8] == [
         "Post-mortem: Proj &#124; &lt;b&gt;x&lt;/b&gt;",
         "What went well", "What went poorly", "Improvements", "Stakeholders", "Key takeaways", "Ratings",
+        "Return on time invested",
     ]
-    assert headings[7] == "Appendix: individual answers" and len(headings) == 8 + len(HOSTILE)
+    assert headings[8] == "Appendix: individual answers" and len(headings) == 9 + len(HOSTILE)
     assert blocks == 1  # the framing blockquote, nothing from participants
     # improvements: header + one row per text; stakeholders: header + one row per text
     assert rows == 2 * (1 + len(HOSTILE))
@@ -102,6 +103,8 @@ def test_round_trip_keeps_every_text_and_the_structure(cli, tmp_path: Path) -> N
         assert f"{plain} #{n}" in seen  # action cell
         assert any(s.startswith(plain) and s.endswith(")") for s in seen)  # went well list item
         assert f"{people[n]}" in seen  # appendix heading
+        assert f"{plain} — Person {n} {plain}" in seen  # one takeaway per list item, with its author
+        assert f"{plain} {n}, {plain}: {plain}" in seen  # one stakeholder per appendix list item
 
 
 def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
