@@ -1,22 +1,26 @@
 """A participant's answers checked against a question set, in one normal form.
 
 Normal form, by question kind:
-- items:  list of {"text": str, and the question's fields: owner: str, due: date, instead: str}
+- items:  list of {"text": str, and the question's fields: owner: str, due: date, instead: str,
+          type: str, one of the question's types}
 - text:   str
 - rating: int, 1..len(labels)
 - choice: str, one of the choices
 - people: list of {"name": str, "role": str, "interest": str}
 - scores: list of {key: str, dimension: int, ...}
-Errors name the key that is wrong, such as `answers.improvements[2].due`.
+- events: list of {"time": str, "what": str}; the time as given (a TOML date-time or time is
+          kept in its ISO form), read as a moment only when merged (see `parse_time`)
+Errors name the key that is wrong, such as `answers.improvements[2].due` or `answers.timeline[2].time`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from postmortem.errors import PostmortemError
-from postmortem.questionsets import PEOPLE_FIELDS, Question, QuestionSet
+from postmortem.questionsets import EVENT_FIELDS, PEOPLE_FIELDS, Question, QuestionSet
 
 MAX_TEXT = 4000
 
@@ -45,6 +49,41 @@ def parse_date(value: Any, key: str) -> dt.date:
     raise PostmortemError(f"{key} must be a date such as 2026-12-15, not {value!r}")
 
 
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_time(text: str, day: dt.date) -> dt.datetime | None:
+    """The moment an event time names, or None for free text such as "next morning".
+
+    Accepted: ISO 8601 date-times (2026-11-18T14:02, with or without seconds and offset) and
+    dates; clock times such as 14:02, 9:05, 14:02:30 or 14:02Z, which are taken to be on `day`.
+    """
+    text = text.strip()
+    match = _CLOCK.match(text)
+    if match:
+        hour, minute, second = (int(g) if g else 0 for g in match.groups())
+        if hour < 24 and minute < 60 and second < 60:
+            return dt.datetime.combine(day, dt.time(hour, minute, second))
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        pass
+    if ":" in text:  # a clock time with a fraction or an offset; never a bare number read as a time
+        try:
+            return dt.datetime.combine(day, dt.time.fromisoformat(text))
+        except ValueError:
+            pass
+    return None
+
+
+def _time_text(value: Any, key: str) -> str:
+    """An event time as the string it will be shown as: text as typed, TOML date-times in ISO form."""
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
+        return value.isoformat()
+    return _string(value, key, required=True)
+
+
 def _table(value: Any, key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PostmortemError(f"{key} must be text or a table")
@@ -64,9 +103,31 @@ def _item(value: Any, key: str, question: Question) -> dict[str, Any]:
             continue
         if field == "due":
             item["due"] = parse_date(table["due"], f"{key}.due")
+        elif field == "type":
+            if text := _string(table["type"], f"{key}.type"):
+                item["type"] = check_type(question, text, f"{key}.type")
         elif text := _string(table[field], f"{key}.{field}"):
             item[field] = text
     return item
+
+
+def check_type(question: Question, text: str, key: str) -> str:
+    """One of the question's types, matched regardless of case."""
+    match = next((t for t in question.types if t.casefold() == text.strip().casefold()), None)
+    if match is None:
+        raise PostmortemError(f"{key} must be one of {', '.join(map(repr, question.types))}, not {text!r}")
+    return match
+
+
+def _event(value: Any, key: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise PostmortemError(f"{key} must be a table such as {{ time = \"14:02\", what = \"...\" }}")
+    table = _table(value, key, EVENT_FIELDS)
+    if "time" not in table:
+        raise PostmortemError(f"{key}.time is missing: when did it happen? (such as 14:02 or 2026-11-18T14:02)")
+    if "what" not in table:
+        raise PostmortemError(f"{key}.what is missing: what happened?")
+    return {"time": _time_text(table["time"], f"{key}.time"), "what": _string(table["what"], f"{key}.what", required=True)}
 
 
 def _person(value: Any, key: str) -> dict[str, str]:
@@ -108,6 +169,8 @@ def check_answer(question: Question, value: Any, key: str) -> Any:
         return [_item(v, f"{key}[{i + 1}]", question) for i, v in enumerate(_list(value, key))]
     if kind == "people":
         return [_person(v, f"{key}[{i + 1}]") for i, v in enumerate(_list(value, key))]
+    if kind == "events":
+        return [_event(v, f"{key}[{i + 1}]") for i, v in enumerate(_list(value, key))]
     if kind == "scores":
         return [_scores(v, f"{key}[{i + 1}]", question) for i, v in enumerate(_list(value, key))]
     if kind == "rating":

@@ -7,6 +7,7 @@ was called after every entry, nothing answered before them is lost.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,7 @@ from postmortem.questionsets import Question, QuestionSet
 from postmortem.session import Response
 
 SKIP = "Skip"
+LIST_KINDS = ("items", "people", "scores", "events")
 
 
 def _has_explicit_session() -> bool:
@@ -86,6 +88,7 @@ _FIELD_PROMPTS = {
     "due": "  By when? (YYYY-MM-DD, empty if no date)",
     "instead": "  What could tangibly have been done instead?",
 }
+_TYPE_PROMPT = "  What kind of action is it?"
 
 
 def _ask_items(question: Question, entries: list[Any], save: Callable[[], None]) -> None:
@@ -99,10 +102,29 @@ def _ask_items(question: Question, entries: list[Any], save: Callable[[], None])
         entries.append(entry)
         save()
         for field in question.fields:
-            value = ask_text(_FIELD_PROMPTS[field], validate=_due if field == "due" else None)
+            if field == "type":
+                choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP])
+                value = "" if choice == SKIP else choice
+            else:
+                value = ask_text(_FIELD_PROMPTS[field], validate=_due if field == "due" else None)
             if value:
                 entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
                 save()
+
+
+def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
+    """One event at a time: its time, then what happened; stored and saved once both are given."""
+    for event in entries:
+        say(f"  {event['time']}  {event['what']}", "fg:ansigray")
+    while True:
+        time = ask_text("Time (such as 14:02, or 2026-11-18T14:02)", instruction="(empty to finish)")
+        if not time:
+            return
+        if answers_mod.parse_time(time, dt.date.today()) is None:
+            say("  Not a time the report can sort by; it is kept as written and listed after the timed events.", "fg:ansigray")
+        what = ask_text("  What happened?", validate=lambda t: bool(t.strip()) or "Please say what happened")
+        entries.append({"time": time, "what": what})
+        save()
 
 
 def _ask_people(entries: list[Any], save: Callable[[], None]) -> None:
@@ -140,10 +162,12 @@ def _ask_scores(question: Question, entries: list[Any], save: Callable[[], None]
 def ask_question(question: Question, response: Response, save: Callable[[], None]) -> None:
     """Ask one question; list entries are stored and saved one by one as they are given."""
     answers = response.answers
-    if question.kind in ("items", "people", "scores"):
+    if question.kind in LIST_KINDS:
         entries = answers.setdefault(question.id, [])
         if question.kind == "items":
             _ask_items(question, entries, save)
+        elif question.kind == "events":
+            _ask_events(entries, save)
         elif question.kind == "people":
             _ask_people(entries, save)
         else:
@@ -178,7 +202,7 @@ def run(qset: QuestionSet, response: Response, save: Callable[[Response], None])
         say("")
         say(f"({number}/{len(qset.questions)}) {question.heading}", "bold")
         say(question.help.strip(), "fg:ansigray")
-        if question.kind in ("items", "people", "scores"):
+        if question.kind in LIST_KINDS:
             say(question.prompt)
         ask_question(question, response, lambda: save(response))
         response.done.append(question.id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from postmortem import answers as answers_mod
@@ -13,7 +15,10 @@ from postmortem.questionsets import Question, QuestionSet
 from postmortem.session import Response, Session
 
 ACTION_PREFIX = "A"
-FACILITATOR_FIELDS = ("owner", "due", "status", "notes")
+FACILITATOR_FIELDS = ("owner", "due", "type", "status", "notes")
+# Incident facts: question ids that, when a set has them, become the record's [incident] table.
+SEVERITY = "severity"
+TIME_FACTS = {"started_at": min, "detected_at": min, "resolved_at": max}  # which answer counts when several differ
 _ACTION_ID = re.compile(rf"^{ACTION_PREFIX}(\d+)$")
 
 
@@ -91,6 +96,143 @@ def _merge_people(raised: list[tuple[str, dict[str, str]]]) -> list[dict[str, An
     return sorted(people.values(), key=lambda p: -len(p["raised_by"]))
 
 
+@dataclass(frozen=True)
+class Clock:
+    """How event times are read: clock times fall on `day`; times with an offset are moved to `offset`,
+    the one most often given, and times without one are taken to be in it, so all compare."""
+
+    day: dt.date
+    offset: dt.tzinfo | None = None
+
+    def moment(self, text: str) -> dt.datetime | None:
+        at = answers_mod.parse_time(text, self.day)
+        if at is not None and at.tzinfo is not None:
+            at = at.astimezone(self.offset or at.tzinfo).replace(tzinfo=None)
+        return at
+
+
+def _dated(text: str) -> dt.datetime | None:
+    """text as a full ISO date-time (or date), not a clock time."""
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[list[str], list[str]]:
+    """Every time given: the start times, and all of them (start, detection and end times, and event times)."""
+    starts: list[str] = []
+    every: list[str] = []
+    for question in qset.questions:
+        for response in responses:
+            value = response.answers.get(question.id)
+            if question.kind == "events":
+                every += [event["time"] for event in value or []]
+            elif question.kind == "text" and question.id in TIME_FACTS and value:
+                every.append(value)
+                if question.id == "started_at":
+                    starts.append(value)
+    return starts, every
+
+
+def make_clock(qset: QuestionSet, responses: list[Response], session_date: dt.date) -> Clock:
+    """Clock times are on the incident's day: the date of the earliest full start date-time given,
+    else of the earliest full date-time among all the times, else the session date."""
+    starts, every = _time_texts(qset, responses)
+    day = session_date
+    for candidates in (starts, every):
+        dated = [d for d in map(_dated, candidates) if d is not None]
+        if dated:
+            day = min(d.date() for d in dated)
+            break
+    offsets = Counter(at.utcoffset() for at in (answers_mod.parse_time(t, day) for t in every) if at and at.tzinfo)
+    return Clock(day, dt.timezone(offsets.most_common(1)[0][0]) if offsets else None)
+
+
+def _most_given(values: list[str], prefer: Any = lambda v: v[:1].isupper()) -> str:
+    """The value given most often; a tie goes to the one `prefer` ranks highest, then the first given."""
+    counts = Counter(values)
+    return max(counts, key=lambda v: (counts[v], prefer(v)))
+
+
+def _merge_events(raised: list[tuple[str, dict[str, str]]], clock: Clock) -> list[dict[str, Any]]:
+    """Every event once, sorted by time; equal events (same moment, same words) joined with who gave them.
+    Times that are not a time are kept as given and listed last, in order of appearance."""
+    groups: dict[tuple[Any, ...], list[tuple[str, dict[str, str], dt.datetime | None]]] = {}
+    for name, event in raised:
+        at = clock.moment(event["time"])
+        when = ("at", at) if at is not None else ("text", " ".join(event["time"].casefold().split()))
+        groups.setdefault((*when, grouping.key(event["what"])), []).append((name, event, at))
+    merged = []
+    for order, members in enumerate(groups.values()):
+        names = _distinct(name for name, _, _ in members)
+        entry: dict[str, Any] = {"time": _most_given([event["time"] for _, event, _ in members], prefer=lambda t: _dated(t) is None)}
+        if members[0][2] is not None:
+            entry["at"] = members[0][2]  # the moment the time was read as, for sorting
+        entry.update(what=_most_given([event["what"] for _, event, _ in members]), count=len(names), raised_by=names)
+        merged.append((order, entry))
+    merged.sort(key=lambda pair: (0, pair[1]["at"], pair[0]) if "at" in pair[1] else (1, dt.datetime.min, pair[0]))
+    return [entry for _, entry in merged]
+
+
+def _duration(delta: dt.timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def _incident(qset: QuestionSet, responses: list[Response], clock: Clock) -> dict[str, Any]:
+    """Severity and start/detection/end times as one set of facts, with the durations between them.
+
+    Several answers: the severity most given (a tie goes to the more severe, listed first in the set);
+    the earliest start and detection, the latest resolution. The differing answers are kept beside."""
+    facts: dict[str, Any] = {}
+    question = qset.question(SEVERITY)
+    if question is not None and question.kind == "choice":
+        given = [r.answers[SEVERITY] for r in responses if r.answers.get(SEVERITY)]
+        if given:
+            counts = Counter(given)
+            facts[SEVERITY] = max(question.choices, key=lambda c: counts[c])
+            if len(counts) > 1:
+                facts[f"{SEVERITY}_given"] = [c for c in question.choices if counts[c]]
+    moments: dict[str, dt.datetime] = {}
+    for qid, pick in TIME_FACTS.items():
+        question = qset.question(qid)
+        if question is None or question.kind != "text":
+            continue
+        distinct: dict[Any, tuple[dt.datetime | None, str]] = {}
+        for text in (r.answers[qid] for r in responses if r.answers.get(qid)):
+            at = clock.moment(text)
+            distinct.setdefault(at if at is not None else text.casefold(), (at, text))
+        if not distinct:
+            continue
+        timed = [(at, text) for at, text in distinct.values() if at is not None]
+        if timed:
+            moments[qid], facts[qid] = pick(timed, key=lambda pair: pair[0])
+        else:
+            facts[qid] = next(iter(distinct.values()))[1]
+        if len(distinct) > 1:
+            ordered = sorted(timed, key=lambda pair: pair[0]) + [p for p in distinct.values() if p[0] is None]
+            facts[f"{qid}_given"] = [text for _, text in ordered]
+    spans = {
+        "time_to_detect": ("started_at", "detected_at"),
+        "time_to_resolve": ("detected_at", "resolved_at"),
+        "duration": ("started_at", "resolved_at"),
+    }
+    for name, (begin, end) in spans.items():
+        if begin in moments and end in moments and moments[end] >= moments[begin]:
+            facts[name] = _duration(moments[end] - moments[begin])
+    return facts
+
+
 def _summary(values: list[int], points: int) -> dict[str, Any]:
     distribution = [values.count(point) for point in range(1, points + 1)]
     mean = round(sum(values) / len(values), 2) if values else 0.0
@@ -118,7 +260,9 @@ def _merge_scores(question: Question, raised: list[tuple[str, dict[str, Any]]]) 
     ]
 
 
-def _section(question: Question, responses: list[Response], previous: dict[str, Any], next_id: int) -> tuple[dict[str, Any], int]:
+def _section(
+    question: Question, responses: list[Response], previous: dict[str, Any], next_id: int, clock: Clock
+) -> tuple[dict[str, Any], int]:
     section: dict[str, Any] = {"id": question.id, "kind": question.kind, "heading": question.heading, "prompt": question.prompt}
     given = [(r.name, r.answers[question.id]) for r in responses if question.id in r.answers]
     if question.kind == "items":
@@ -127,6 +271,8 @@ def _section(question: Question, responses: list[Response], previous: dict[str, 
             section["actions"] = True
             next_id = _assign_action_ids(items, previous.get("items", []), next_id)
         section["items"] = items
+    elif question.kind == "events":
+        section["events"] = _merge_events([(name, e) for name, events in given for e in events], clock)
     elif question.kind == "people":
         section["people"] = _merge_people([(name, p) for name, people in given for p in people])
     elif question.kind == "rating":
@@ -155,9 +301,10 @@ def build_record(session: Session, qset: QuestionSet, responses: list[Response],
         [previous.get("next_action_id", 1)]
         + [_id_number(i.get("id")) + 1 for s in earlier_sections.values() for i in s.get("items", [])]
     )
+    clock = make_clock(qset, complete, session.date)
     sections = []
     for question in qset.questions:
-        section, next_id = _section(question, complete, earlier_sections.get(question.id, {}), next_id)
+        section, next_id = _section(question, complete, earlier_sections.get(question.id, {}), next_id, clock)
         sections.append(section)
     record: dict[str, Any] = {
         "schema_version": store.SCHEMA_VERSION,
@@ -172,6 +319,9 @@ def build_record(session: Session, qset: QuestionSet, responses: list[Response],
     for key in ("summary", "notes"):
         if previous.get(key):
             record[key] = previous[key]
+    incident = _incident(qset, complete, clock)
+    if incident:
+        record["incident"] = incident
     if session.anonymous:
         record["sections"] = [_anonymise(s) for s in sections]
         return record
@@ -188,7 +338,7 @@ def _anonymise(section: dict[str, Any]) -> dict[str, Any]:
     clean = {k: v for k, v in section.items() if k != "answers"}
     if "answers" in section:
         clean["answers"] = [{"text": a["text"]} for a in section["answers"]]
-    for key in ("items", "people", "choices", "teams"):
+    for key in ("items", "people", "choices", "teams", "events"):
         if key in clean:
             clean[key] = [{k: v for k, v in entry.items() if k != "raised_by"} for entry in clean[key]]
     return clean

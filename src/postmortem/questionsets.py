@@ -10,10 +10,12 @@ from postmortem import store
 from postmortem.errors import PostmortemError, about
 from postmortem.resources import templates_dir
 
-KINDS = ("items", "text", "rating", "choice", "people", "scores")
-ITEM_FIELDS = ("owner", "due", "instead")
+KINDS = ("items", "text", "rating", "choice", "people", "scores", "events")
+ITEM_FIELDS = ("owner", "due", "instead", "type")
+EVENT_FIELDS = ("time", "what")
 PEOPLE_FIELDS = ("name", "role", "interest")
 DEFAULT_LABELS = ("Very poor", "Poor", "Mixed", "Good", "Very good")
+DEFAULT_TYPES = ("prevent", "mitigate", "process", "other")
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,7 @@ class Question:
     choices: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
     key: str = "team"
+    types: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,13 @@ def _question(data: Any, index: int) -> Question:
     labels = _strings(data, "labels", where) or (DEFAULT_LABELS if kind in ("rating", "scores") else ())
     if kind in ("rating", "scores") and not 2 <= len(labels) <= 10:
         raise PostmortemError(f"{where}labels must name 2 to 10 points of the scale")
+    types = _strings(data, "types", where)
+    if types and "type" not in fields:
+        raise PostmortemError(f"{where}types are for an items question whose fields include \"type\"")
+    if len({t.casefold() for t in types}) != len(types):
+        raise PostmortemError(f"{where}types must not repeat a type")
+    if "type" in fields and not types:
+        types = DEFAULT_TYPES
     choices = _strings(data, "choices", where)
     if kind == "choice" and len(choices) < 2:
         raise PostmortemError(f"{where}choices must list at least two answers")
@@ -124,6 +134,7 @@ def _question(data: Any, index: int) -> Question:
         choices=choices,
         dimensions=dimensions,
         key=_text(data, "key", where, required=False) or "team",
+        types=types,
     )
 
 

@@ -11,7 +11,7 @@ from postmortem import store
 from postmortem.errors import PostmortemError, about
 from postmortem.questionsets import KINDS
 
-_SECTION_LISTS = {"items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers"}
+_SECTION_LISTS = {"items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events"}
 
 
 def _check(record: dict[str, Any]) -> None:
