@@ -4,7 +4,7 @@
     python examples/regenerate.py --check  exit 1 when a committed example differs
 
 Each example folder holds example.toml (project, format, date, clock) and answers/*.toml; the tool
-writes postmortem.toml, responses/, record.toml and report.md from them.
+writes postmortem.toml, questions.toml, responses/, record.toml and report.md from them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parent
-GENERATED = ("postmortem.toml", "responses", "record.toml", "report.md")
+GENERATED = ("postmortem.toml", "questions.toml", "responses", "record.toml", "report.md")
 
 
 def examples() -> list[Path]:

@@ -243,7 +243,8 @@ def test_own_question_set_file_is_copied_into_the_session(cli, tmp_path: Path) -
     folder = tmp_path / "pm"
     result = cli("start", folder, "--project", "P", "--format", own, "--answers", write_answers(tmp_path, "Ann", {"wins": ["Shipped"]}))
     assert result.exit_code == 0, result.output
-    assert read(folder / "postmortem.toml")["format"] == "questions.toml"
+    assert read(folder / "postmortem.toml")["format"] == "tiny"
+    assert (folder / "questions.toml").read_bytes() == own.read_bytes()
     own.unlink()  # the session no longer needs the original
     assert cli("merge", folder).exit_code == 0
     assert "## Wins?\n\n- Shipped (Ann)" in cli("render", folder).stdout
@@ -261,7 +262,7 @@ def test_formats_lists_every_set_and_shows_one_in_full(cli) -> None:
     from postmortem import questionsets
 
     listing = cli("formats").stdout.splitlines()
-    assert [line.split()[0] for line in listing] == questionsets.builtin_ids()
+    assert [line.split()[0] for line in listing] == questionsets.known_ids()
     assert any(line.startswith("classic ") and "tangible improvements" in line for line in listing)
     shown = cli("formats", "classic").stdout
     for question in questionsets.load("classic").questions:
@@ -270,3 +271,22 @@ def test_formats_lists_every_set_and_shows_one_in_full(cli) -> None:
     assert "Return on time invested" not in shown and "1 = a waste of your time, 5 = an excellent return" in shown
     result = cli("formats", "nope")
     assert result.exit_code == 2 and "known formats: " in result.stderr
+
+
+def test_user_sets_folder_and_the_session_copy(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("POSTMORTEM_CONFIG_DIR", str(tmp_path / "config"))
+    formats = tmp_path / "config" / "formats"
+    formats.mkdir(parents=True)
+    own = formats / "release.toml"
+    own.write_text('title = "Release"\ndescription = "After a release."\n[[questions]]\nid = "keep"\nkind = "items"\n'
+                   'prompt = "Keep?"\nhelp = "e.g. \\"notes\\""\n', encoding="utf-8")
+    assert any(line.startswith("release ") and "After a release." in line for line in cli("formats").stdout.splitlines())
+    folder = tmp_path / "pm"
+    first = write_answers(tmp_path, "Ann", {"keep": ["Release notes early"]})
+    assert cli("start", folder, "--project", "P", "--format", "release", "--answers", first).exit_code == 0
+    # the user's set changes later; this session keeps asking its own copy
+    own.write_text(own.read_text(encoding="utf-8").replace('id = "keep"', 'id = "renamed"'), encoding="utf-8")
+    second = write_answers(tmp_path, "Bob", {"keep": ["Small batches"]})
+    assert cli("start", folder, "--answers", second).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    assert "- Release notes early (Ann)" in cli("render", folder).stdout

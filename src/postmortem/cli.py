@@ -105,7 +105,7 @@ def start(
                 if project is None:
                     project = interview.ask_text("Project name")
                 if format is None:
-                    choices = [f"{i}: {questionsets.load(i).description}" for i in questionsets.builtin_ids()]
+                    choices = [f"{i}: {questionsets.load(i).description}" for i in questionsets.known_ids()]
                     default = next(c for c in choices if c.startswith("classic:"))
                     format = interview.ask_select("Question set", choices, default=default).split(":")[0]
                 session = session_mod.create_session(folder, project, format, session_date)
@@ -189,7 +189,7 @@ def formats(
     from postmortem import questionsets
 
     if format_id is None:
-        ids = questionsets.builtin_ids()
+        ids = questionsets.known_ids()
         width = max(map(len, ids))
         for set_id in ids:
             typer.echo(f"{set_id:<{width}}  {questionsets.load(set_id).description}")

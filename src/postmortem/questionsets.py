@@ -50,8 +50,15 @@ def formats_dir() -> Path:
     return templates_dir() / "formats"
 
 
-def builtin_ids() -> list[str]:
-    return sorted(path.stem for path in formats_dir().glob("*.toml"))
+def _search_dirs() -> list[Path]:
+    from postmortem.resources import user_formats_dir
+
+    return [user_formats_dir(), formats_dir()]
+
+
+def known_ids() -> list[str]:
+    """Ids of the user's own sets and of the built-in ones."""
+    return sorted({path.stem for folder in _search_dirs() for path in folder.glob("*.toml")})
 
 
 def is_path(name: str) -> bool:
@@ -60,14 +67,18 @@ def is_path(name: str) -> bool:
 
 
 def load(name: str) -> QuestionSet:
-    """Load a built-in set by id, or a set file by path."""
+    """Load a set by id (the user's sets folder first, then the built-ins), or a set file by path."""
+    return parse(store.read_toml(source_file(name)), source_file(name))
+
+
+def source_file(name: str) -> Path:
+    """The file a set id or path stands for."""
     if is_path(name):
-        return parse(store.read_toml(Path(name)), Path(name))
-    candidate = formats_dir() / f"{name}.toml"
-    if not candidate.is_file():
-        known = ", ".join(builtin_ids())
-        raise PostmortemError(f"unknown format {name!r}; known formats: {known}")
-    return parse(store.read_toml(candidate), candidate)
+        return Path(name)
+    candidate = next((d / f"{name}.toml" for d in _search_dirs() if (d / f"{name}.toml").is_file()), None)
+    if candidate is None:
+        raise PostmortemError(f"unknown format {name!r}; known formats: {', '.join(known_ids())}")
+    return candidate
 
 
 def _text(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:

@@ -63,9 +63,9 @@ class Session:
         return self.folder / SESSION_FILE
 
     def question_set(self) -> QuestionSet:
-        if questionsets.is_path(self.format):
-            return questionsets.load(str(self.folder / self.format))
-        return questionsets.load(self.format)
+        """The session's own copy of its set; sessions made before copies were kept name it by id."""
+        own = self.folder / QUESTIONS_FILE
+        return questionsets.load(str(own) if own.is_file() else self.format)
 
     def to_toml(self) -> dict[str, Any]:
         return {
@@ -108,13 +108,13 @@ def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = 
     """Write a new postmortem.toml; the format is checked before anything is written."""
     if not project.strip():
         raise PostmortemError("the project name must not be empty")
-    questionsets.load(fmt)
-    own_set = questionsets.is_path(fmt)
-    session = Session(folder, project.strip(), QUESTIONS_FILE if own_set else fmt, date or now().date())
+    qset = questionsets.load(fmt)
+    session = Session(folder, project.strip(), qset.id, date or now().date())
     folder.mkdir(parents=True, exist_ok=True)
     try:
-        if own_set:  # the session carries its own copy, so every participant answers the same questions
-            store.atomic_write_text(folder / QUESTIONS_FILE, Path(fmt).read_text(encoding="utf-8"))
+        if not session.path.exists():  # the session carries its own copy: every participant answers the same questions
+            source = questionsets.source_file(fmt).read_text(encoding="utf-8")
+            store.atomic_write_text(folder / QUESTIONS_FILE, source)
         store.write_toml(session.path, session.to_toml(), exclusive=True)
     except FileExistsError:
         return load_session(folder)
