@@ -1,0 +1,113 @@
+"""Every built-in set: interviewed through the real prompts and through an answers file, merged, rendered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from conftest import write_answers
+from postmortem import questionsets
+from postmortem.questionsets import Question
+from test_interview import ENTER, assert_no_hang, drive, lines, read
+
+APPENDIX = "Appendix: individual answers"
+ROTI = "Return on time invested"
+HEADINGS = {
+    "classic": ["What went well", "What went poorly", "Improvements", "Stakeholders", "Key takeaways", "Ratings", ROTI],
+    "internal-service": [
+        "Who served whom", "Who you served", "Who served you", "Expectations set up front", "Good service",
+        "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways", ROTI,
+    ],
+    "start-stop-continue": ["Start doing", "Stop doing", "Continue doing", ROTI],
+    "4ls": ["Liked", "Learned", "Lacked", "Longed for", "Actions", ROTI],
+    "mad-sad-glad": ["Mad", "Sad", "Glad", "Actions", ROTI],
+    "incident": [
+        "Summary", "Impact", "Root causes", "Trigger", "Resolution", "Detection", "Action items", "Lessons learned",
+        "Timeline", ROTI,
+    ],
+}
+FIELD_VALUES = {"owner": "Kim", "due": "2027-01-15", "instead": "Ask a day ahead"}
+
+
+def builtin_ids() -> list[str]:
+    return sorted(p.stem for p in questionsets.formats_dir().glob("*.toml"))
+
+
+def test_every_builtin_set_is_covered() -> None:
+    assert builtin_ids() == sorted(HEADINGS)
+
+
+def label(question: Question) -> str:
+    return question.id.replace("_", "-")
+
+
+def keys_for(question: Question) -> str:
+    """Keystrokes answering one question with one entry (the first choice where there is a choice)."""
+    if question.kind == "items":
+        fields = "".join(ENTER if f == "type" else lines(FIELD_VALUES[f]) for f in question.fields)
+        return lines(f"{label(question)} entry") + fields + ENTER
+    if question.kind == "people":
+        return lines("Pat", "Partner team", "Answers within a day", "")
+    if question.kind == "events":
+        return lines("09:00", f"{label(question)} event", "")
+    if question.kind == "scores":
+        return lines("Support") + "".join("4" + ENTER for _ in question.dimensions) + ENTER
+    if question.kind in ("rating", "choice"):
+        return "4" + ENTER if question.kind == "rating" else ENTER
+    return lines(f"{label(question)} text")
+
+
+def answer_for(question: Question):
+    if question.kind == "items":
+        entry = {"text": f"{label(question)} entry"}
+        entry.update({f: dt.date(2027, 1, 15) if f == "due" else v for f, v in FIELD_VALUES.items() if f in question.fields})
+        if "type" in question.fields:
+            entry["type"] = question.types[0]
+        return [entry]
+    if question.kind == "people":
+        return [{"name": "Pat", "role": "Partner team", "interest": "Answers within a day"}]
+    if question.kind == "events":
+        return [{"time": "09:00", "what": f"{label(question)} event"}]
+    if question.kind == "scores":
+        return [{question.key: "Support", **{d: 4 for d in question.dimensions}}]
+    if question.kind == "rating":
+        return 4
+    if question.kind == "choice":
+        return question.choices[0]
+    return f"{label(question)} text"
+
+
+def headings(report: str) -> list[str]:
+    return [line[3:] for line in report.splitlines() if line.startswith("## ")]
+
+
+@pytest.mark.parametrize("format_id", sorted(HEADINGS))
+def test_interviewed_through_the_prompts(cli, tmp_path: Path, format_id: str) -> None:
+    qset = questionsets.load(format_id)
+    folder = tmp_path / "pm"
+    args = ["start", str(folder), "--project", "P", "--format", format_id, "--name", "Ann", "--role", "QA"]
+    run = drive(args, "".join(keys_for(q) for q in qset.questions))
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    response = read(folder / "responses" / "ann.toml")
+    assert response["status"] == "complete"
+    assert sorted(response["answers"]) == sorted(q.id for q in qset.questions)
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert headings(report) == [*HEADINGS[format_id], APPENDIX]
+    for question in qset.questions:
+        if question.kind in ("items", "text", "events"):
+            assert label(question) in report
+
+
+@pytest.mark.parametrize("format_id", sorted(HEADINGS))
+def test_answered_from_a_file(cli, tmp_path: Path, format_id: str) -> None:
+    qset = questionsets.load(format_id)
+    folder = tmp_path / "pm"
+    answers = write_answers(tmp_path, "Ann", {q.id: answer_for(q) for q in qset.questions})
+    result = cli("start", folder, "--project", "P", "--format", format_id, "--answers", answers)
+    assert result.exit_code == 0, result.stderr
+    assert cli("merge", folder).exit_code == 0
+    assert headings(cli("render", folder).stdout) == [*HEADINGS[format_id], APPENDIX]
