@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import threading
-import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
