@@ -269,6 +269,8 @@ def test_formats_lists_every_set_and_shows_one_in_full(cli) -> None:
         assert f"{question.prompt}  [{question.kind}]" in shown
         assert question.help.strip().splitlines()[-1] in shown
     assert "Return on time invested" not in shown and "1 = a waste of your time, 5 = an excellent return" in shown
+    incident = cli("formats", "incident").stdout
+    assert "   fields: owner, type" in incident and "   types: prevent, mitigate, process, other" in incident
     result = cli("formats", "nope")
     assert result.exit_code == 2 and "known formats: " in result.stderr
 

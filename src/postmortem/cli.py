@@ -200,6 +200,9 @@ def formats(
         typer.echo(f"{number}. {question.prompt}  [{question.kind}]")
         for line in question.help.strip().splitlines():
             typer.echo(f"   {line}")
+        for name, values in (("choices", question.choices), ("fields", question.fields), ("types", question.types)):
+            if values:
+                typer.echo(f"   {name}: {', '.join(values)}")
         typer.echo("")
 
 
