@@ -36,7 +36,7 @@ def _merge_items(question: Question, raised: list[tuple[str, dict[str, Any]]]) -
     for members in grouping.group([entry["text"] for _, entry in raised]):
         entries = [raised[i] for i in members]
         texts = Counter(entry["text"] for _, entry in entries)
-        text = max(texts, key=lambda t: (texts[t], t[:1].isupper()))
+        text = max(texts, key=lambda t: (texts[t], t[:1].isupper(), not t.endswith((".", "!", ";", ","))))
         names = _distinct(name for name, _ in entries)
         item: dict[str, Any] = {"text": text, "count": len(names), "raised_by": names}
         for field in question.fields:
