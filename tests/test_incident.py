@@ -7,27 +7,18 @@ as in test_interview.py; the answers-file path goes through the CLI with CliRunn
 from __future__ import annotations
 
 import datetime as dt
-import io
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
-from typer.testing import CliRunner
 
 from conftest import read, write_answers
 from postmortem import questionsets
-from postmortem.cli import app
 from postmortem.errors import PostmortemError
+from test_interview import ENTER, assert_no_hang, lines
+from test_interview import drive as interview_drive
 
-ENTER = "\r"
-WATCHDOG_SECONDS = 8
 PROJECT = ["--project", "Checkout outage", "--format", "incident", "--date", "2026-11-20"]
 
 REPORT_HEADINGS = [
@@ -38,38 +29,11 @@ REPORT_HEADINGS = [
 ]
 
 
-def lines(*texts: str) -> str:
-    return "".join(text + ENTER for text in texts)
-
-
-@contextmanager
-def _watchdog(inp: Any) -> Iterator[threading.Event]:
-    fired = threading.Event()
-
-    def fire() -> None:
-        fired.set()
-        inp.close()
-
-    timer = threading.Timer(WATCHDOG_SECONDS, fire)
-    timer.daemon = True
-    timer.start()
-    try:
-        yield fired
-    finally:
-        timer.cancel()
-
-
 def drive(args: list[str], keys: str) -> tuple[Any, str]:
     """Run `postmortem ARGS` with keys typed at the prompts; returns the result and the screen."""
-    screen = io.StringIO()
-    with create_pipe_input() as inp, create_app_session(input=inp, output=PlainTextOutput(screen)):
-        inp.send_text(keys)
-        with _watchdog(inp) as fired:
-            result = CliRunner().invoke(app, args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    assert not fired.is_set(), f"the interview waited for more keys; screen ended with:\n{screen.getvalue()[-1500:]}"
-    return result, screen.getvalue()
+    run = interview_drive(args, keys)
+    assert_no_hang(run)
+    return run.result, run.screen
 
 
 def headings(markdown: str) -> list[str]:
