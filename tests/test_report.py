@@ -140,3 +140,38 @@ def test_mermaid_labels_cannot_break_the_diagram(name: str) -> None:
     assert all(c.isascii() and (c.isalnum() or c in " .,-_()'#;") for c in label)
     decoded = re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label)
     assert decoded == escape.plain(name)
+
+
+def test_html_page_has_only_the_reports_own_elements(cli, tmp_path: Path) -> None:
+    from html.parser import HTMLParser
+
+    folder = tmp_path / "pm"
+    for n, text in enumerate(HOSTILE):
+        answers = {"went_well": [text], "improvements": [{"text": text, "owner": text}], "takeaways": text}
+        cli("start", folder, "--project", "<b>P</b>", "--answers", write_answers(tmp_path, f"P{n} {text}", answers))
+    assert cli("merge", folder).exit_code == 0
+    page = cli("render", folder, "--to", "html").stdout
+
+    class Collect(HTMLParser):
+        tags: set[str] = set()
+        attrs: set[str] = set()
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.add(tag)
+            self.attrs.update(name for name, _ in attrs)
+
+    parsed = Collect()
+    parsed.feed(page)
+    report_tags = {"html", "head", "meta", "title", "style", "body", "h1", "h2", "h3", "p", "strong", "blockquote",
+                   "ul", "li", "table", "thead", "tbody", "tr", "th", "td"}
+    assert parsed.tags <= report_tags, parsed.tags - report_tags
+    assert parsed.attrs <= {"lang", "charset", "name", "content", "style"}
+    assert page.startswith("<!DOCTYPE html>") and "<title>Classic post-mortem: &lt;b&gt;P&lt;/b&gt;</title>" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "javascript:" not in page.replace("](javascript:", "")
+
+
+def test_render_to_unknown_target_is_refused(cli, tmp_path: Path) -> None:
+    cli("start", tmp_path, "--project", "P", "--answers", write_answers(tmp_path, "Ann", {"went_well": ["x"]}))
+    cli("merge", tmp_path)
+    result = cli("render", tmp_path, "--to", "pdf")
+    assert result.exit_code == 2 and "--to must be markdown or html" in result.stderr

@@ -162,6 +162,7 @@ def render(
     template: Optional[str] = typer.Option(
         None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
     ),
+    to: str = typer.Option("markdown", "--to", help="markdown, or html for a standalone page (Confluence, email)."),
 ) -> None:
     """Render the merged record as a Markdown report (stdout unless -o)."""
     from postmortem import record as record_mod
@@ -172,7 +173,12 @@ def render(
     path = target / session_mod.RECORD_FILE if target.is_dir() else target
     if target.is_dir() and not path.exists():
         raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
-    text = render_mod.render_markdown(record_mod.load_record(path), template)
+    if to not in ("markdown", "html"):
+        raise PostmortemError(f"--to must be markdown or html, not {to!r}")
+    record = record_mod.load_record(path)
+    text = render_mod.render_markdown(record, template)
+    if to == "html":
+        text = render_mod.markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
     if output is None:
         sys.stdout.write(text)
         return

@@ -157,3 +157,26 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
         path, line = _where(err, name)
         raise PostmortemError(f"template error: {err}", path=path, line=line) from None
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+_PAGE_CSS = """
+body { font: 16px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1f2328; }
+h1, h2, h3 { line-height: 1.25; } h2 { border-bottom: 1px solid #d0d7de; padding-bottom: .3em; margin-top: 2em; }
+table { border-collapse: collapse; margin: 1em 0; } th, td { border: 1px solid #d0d7de; padding: .3em .6em; text-align: left; vertical-align: top; }
+blockquote { margin: 1em 0; padding: 0 1em; color: #59636e; border-left: .25em solid #d0d7de; }
+pre { background: #f6f8fa; padding: 1em; overflow-x: auto; }
+@media print { body { max-width: none; margin: 0; font-size: 11pt; } h2 { break-after: avoid; } tr { break-inside: avoid; } }
+"""
+
+
+def markdown_to_html(markdown: str, title: str) -> str:
+    """A standalone HTML page: markdown-it's js-default preset (no raw HTML, no javascript: links) with tables."""
+    from markdown_it import MarkdownIt
+    from markupsafe import escape as html_escape
+
+    body = MarkdownIt("js-default").render(markdown)
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html_escape(title)}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+    )
