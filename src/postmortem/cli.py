@@ -146,9 +146,10 @@ def merge(directory: Path = typer.Argument(Path("."), help="The post-mortem fold
     qset = session.question_set()
     responses = [session_mod.read_response(p, qset) for p in session_mod.response_paths(directory)]
     record_path = directory / session_mod.RECORD_FILE
-    previous = record_mod.load_record(record_path) if record_path.exists() else None
-    record = merge_mod.build_record(session, qset, responses, previous)
-    record_mod.save_record(record_path, record)
+    with record_mod.locked(record_path):
+        previous = record_mod.load_record(record_path) if record_path.exists() else None
+        record = merge_mod.build_record(session, qset, responses, previous)
+        record_mod.save_record(record_path, record)
     drafts = merge_mod.drafts(responses)
     note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(drafts)}" if drafts and not session.anonymous else ""
     _say(f"Merged {record['participant_count']} response(s) into {record_path}{note}.")

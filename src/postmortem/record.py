@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -44,3 +46,19 @@ def load_record(path: Path) -> dict[str, Any]:
 
 def save_record(path: Path, record: dict[str, Any]) -> None:
     store.write_toml(path, record)
+
+
+LOCK_TIMEOUT = 60.0
+
+
+@contextmanager
+def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+    """Hold the record's lock (.<name>.lock beside it): merges and edits of one record run one at a time."""
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(path.with_name(f".{path.name}.lock")))
+    try:
+        with lock.acquire(timeout=timeout):
+            yield
+    except Timeout:
+        raise PostmortemError(f"still locked after {timeout:.0f} s by another merge or edit", path=path) from None
