@@ -213,5 +213,50 @@ def formats(
         typer.echo("")
 
 
+@app.command()
+@_handled()
+def edit(
+    item: str = typer.Argument(..., help="An action id such as A2, or `summary` or `notes` for the whole record."),
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="Who does it (empty to clear)."),
+    due: Optional[str] = typer.Option(None, "--due", help="By when, YYYY-MM-DD (empty to clear)."),
+    status: Optional[str] = typer.Option(None, "--status", help="open, in progress, done or dropped."),
+    note: Optional[str] = typer.Option(None, "--note", help="A note on the action (empty to clear)."),
+    text: Optional[str] = typer.Option(None, "--text", help="New wording of the action, or the summary/notes text."),
+) -> None:
+    """Edit the merged record: an action's owner, due date, status, note or wording, or the summary."""
+    from postmortem import facilitate
+    from postmortem import session as session_mod
+
+    path = directory / session_mod.RECORD_FILE
+    if item in ("summary", "notes"):
+        if text is None:
+            raise PostmortemError(f"give the {item} with --text")
+        message = facilitate.change(path, lambda r: facilitate.set_text(r, item, text))
+    else:
+        message = facilitate.change(
+            path,
+            lambda r: facilitate.edit_action(r, item, owner=owner, due=due, status=status, note=note, text=text),
+        )
+    _say(message)
+
+
+@app.command()
+@_handled()
+def move(
+    wording: str = typer.Argument(..., help="The wording to move, as it stands in the record."),
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    to: Optional[str] = typer.Option(None, "--to", help="An action id, or the text of an item, in the same section."),
+    out: bool = typer.Option(False, "--out", help="Move it out into an item of its own."),
+) -> None:
+    """Move a wording into another group, or out of its group; merge keeps it there."""
+    from postmortem import facilitate
+    from postmortem import session as session_mod
+
+    if (to is None) == (not out):
+        raise PostmortemError("give either --to ITEM or --out")
+    _say(facilitate.change(directory / session_mod.RECORD_FILE, lambda r: facilitate.move_wording(r, wording, to=to)))
+
+
 def main() -> None:
     app(prog_name="postmortem")

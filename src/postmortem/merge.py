@@ -15,7 +15,6 @@ from postmortem.questionsets import Question, QuestionSet
 from postmortem.session import Response, Session
 
 ACTION_PREFIX = "A"
-FACILITATOR_FIELDS = ("owner", "due", "type", "status", "notes")
 # Incident facts: question ids that, when a set has them, become the record's [incident] table.
 SEVERITY = "severity"
 TIME_FACTS = {"started_at": min, "detected_at": min, "resolved_at": max}  # which answer counts when several differ
@@ -30,45 +29,82 @@ def _distinct(values: Iterable[str]) -> list[str]:
     return list(seen.values())
 
 
-def _merge_items(question: Question, raised: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
-    """Near-duplicate entries grouped; most raised first, then in order of first appearance."""
+def _wordings(item: dict[str, Any]) -> list[str]:
+    """Every wording an item stands for: its `wordings`, or its text alone."""
+    return [w for w in item.get("wordings") or [item.get("text", "")] if isinstance(w, str)]
+
+
+def _representative(texts: Counter[str]) -> str:
+    return max(texts, key=lambda t: (texts[t], t[:1].isupper(), not t.endswith((".", "!", ";", ","))))
+
+
+def _merge_items(
+    question: Question, raised: list[tuple[str, dict[str, Any]]], previous: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Near-duplicate entries grouped, keeping the previous record's grouping and the facilitator's edits.
+
+    An entry whose wording the previous record lists (in an item's `wordings`, or its text) goes to
+    that item, so a wording the facilitator moved stays where they put it. Other entries are grouped
+    with each other and with those wordings; a group that meets an earlier item joins it. An earlier
+    item keeps its text, its id and the facilitator's fields; one that nobody raises any more is
+    dropped, unless the facilitator added it (it never had anyone in raised_by).
+    """
+    earlier = [p for p in previous if isinstance(p, dict)]
+    pinned: dict[str, int] = {}
+    anchors: list[tuple[str, int]] = []
+    for index, item in enumerate(earlier):
+        for wording in _wordings(item):
+            pinned.setdefault(grouping.key(wording), index)
+            anchors.append((wording, index))
+    members: dict[int, list[int]] = {}
+    free = []
+    for position, (_, entry) in enumerate(raised):
+        index = pinned.get(grouping.key(entry["text"]))
+        if index is None:
+            free.append(position)
+        else:
+            members.setdefault(index, []).append(position)
+    texts = [wording for wording, _ in anchors] + [raised[p][1]["text"] for p in free]
+    new_groups: list[list[int]] = []
+    for group in grouping.group(texts):
+        met = [anchors[i][1] for i in group if i < len(anchors)]
+        positions = [free[i - len(anchors)] for i in group if i >= len(anchors)]
+        if met and positions:
+            members.setdefault(min(met), []).extend(positions)
+        elif positions:
+            new_groups.append(positions)
+
     merged = []
-    for members in grouping.group([entry["text"] for _, entry in raised]):
-        entries = [raised[i] for i in members]
-        texts = Counter(entry["text"] for _, entry in entries)
-        text = max(texts, key=lambda t: (texts[t], t[:1].isupper(), not t.endswith((".", "!", ";", ","))))
-        names = _distinct(name for name, _ in entries)
-        item: dict[str, Any] = {"text": text, "count": len(names), "raised_by": names}
-        for field in question.fields:
-            value = next((entry[field] for _, entry in entries if entry.get(field)), None)
-            if value:
-                item[field] = value
-        variants = [t for t in texts if t != text]
-        if variants:
-            item["variants"] = variants
-        merged.append(item)
+    for index, item in enumerate(earlier):
+        if index in members or not item.get("raised_by"):
+            kept = {k: v for k, v in item.items() if k not in ("count", "raised_by", "wordings", "votes", "voters")}
+            merged.append(_fill(question, kept, [raised[p] for p in sorted(members.get(index, []))], _wordings(item)))
+    for positions in new_groups:
+        entries = [raised[p] for p in positions]
+        merged.append(_fill(question, {"text": _representative(Counter(e["text"] for _, e in entries))}, entries, []))
     merged.sort(key=lambda item: -item["count"])
     return merged
 
 
-def _assign_action_ids(items: list[dict[str, Any]], previous: list[dict[str, Any]], next_id: int) -> int:
-    """Give each action its earlier id when it was in the previous record, else a new one; keep the facilitator's edits."""
-    earlier: dict[str, dict[str, Any]] = {}
-    for old in previous:
-        for text in [old.get("text", ""), *old.get("variants", [])]:
-            earlier.setdefault(grouping.key(text), old)
+def _fill(question: Question, item: dict[str, Any], entries: list[tuple[str, dict[str, Any]]], wordings: list[str]) -> dict[str, Any]:
+    """item with who raised it, how many, every wording, and the fields the entries give that it lacks."""
+    names = _distinct(name for name, _ in entries)
+    item.update(count=len(names), raised_by=names)
+    for field in question.fields:
+        value = next((entry[field] for _, entry in entries if entry.get(field)), None)
+        if value and field not in item:
+            item[field] = value
+    every = list(dict.fromkeys([*wordings, *(entry["text"] for _, entry in entries)]))
+    if every != [item["text"]]:
+        item["wordings"] = every
+    return item
+
+
+def _assign_action_ids(items: list[dict[str, Any]], next_id: int) -> int:
+    """Each action keeps the id it had; a new one gets the next id never used in this record."""
     taken: set[str] = set()
     for item in items:
-        candidates = [earlier.get(grouping.key(t)) for t in [item["text"], *item.get("variants", [])]]
-        old = min(
-            (c for c in candidates if c and c.get("id") not in taken),
-            key=lambda c: _id_number(c.get("id")),
-            default=None,
-        )
-        if old is not None and old.get("id"):
-            item["id"] = old["id"]
-            item.update({f: old[f] for f in FACILITATOR_FIELDS if f in old})
-        else:
+        if not _ACTION_ID.match(str(item.get("id", ""))) or item["id"] in taken:
             item["id"] = f"{ACTION_PREFIX}{next_id}"
             next_id += 1
         item.setdefault("status", "open")
@@ -266,10 +302,11 @@ def _section(
     section: dict[str, Any] = {"id": question.id, "kind": question.kind, "heading": question.heading, "prompt": question.prompt}
     given = [(r.name, r.answers[question.id]) for r in responses if question.id in r.answers]
     if question.kind == "items":
-        items = _merge_items(question, [(name, entry) for name, entries in given for entry in entries])
+        raised = [(name, entry) for name, entries in given for entry in entries]
+        items = _merge_items(question, raised, previous.get("items", []))
         if question.actions:
             section["actions"] = True
-            next_id = _assign_action_ids(items, previous.get("items", []), next_id)
+            next_id = _assign_action_ids(items, next_id)
         section["items"] = items
     elif question.kind == "events":
         section["events"] = _merge_events([(name, e) for name, events in given for e in events], clock)

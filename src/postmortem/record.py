@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from collections import Counter
@@ -14,6 +15,12 @@ from postmortem.errors import PostmortemError, about
 from postmortem.questionsets import KINDS
 
 _SECTION_LISTS = {"items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events"}
+
+
+class DuplicateId(PostmortemError):
+    def __init__(self, action_id: str) -> None:
+        self.action_id = action_id
+        super().__init__(f"action id {action_id!r} is used twice")
 
 
 def _check(record: dict[str, Any]) -> None:
@@ -31,16 +38,21 @@ def _check(record: dict[str, Any]) -> None:
         entries = _SECTION_LISTS.get(section["kind"])
         if entries and not all(isinstance(e, dict) for e in section.get(entries, [])):
             raise PostmortemError(f"sections[{index}].{entries} must be a list of tables")
-        ids = Counter(item.get("id") for item in section.get("items", []) if item.get("id"))
-        duplicate = next((i for i, n in ids.items() if n > 1), None)
-        if duplicate:
-            raise PostmortemError(f"sections[{index}]: action id {duplicate!r} is used twice")
+    ids = Counter(i.get("id") for s in sections for i in s.get("items", []) if isinstance(i, dict) and i.get("id"))
+    duplicate = next((i for i, n in ids.items() if n > 1), None)
+    if duplicate:
+        raise DuplicateId(duplicate)
 
 
 def load_record(path: Path) -> dict[str, Any]:
     record = store.read_toml(path, max_bytes=256 * store.MAX_BYTES)
     with about(path):
-        _check(record)
+        try:
+            _check(record)
+        except DuplicateId as err:
+            pattern = re.compile(rf"""^\s*id\s*=\s*["']{re.escape(err.action_id)}["']""")
+            lines = [n for n, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.match(text)]
+            raise PostmortemError(err.detail, path=path, line=lines[1] if len(lines) > 1 else None) from None
     return record
 
 

@@ -1,0 +1,106 @@
+"""The facilitator's edits to a record: owner, due date, status, notes, text, summary, and moving a
+wording between groups. Each runs under the record's lock, so no concurrent edit or merge is lost;
+merge keeps all of it when it runs again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from postmortem import grouping, record as record_mod
+from postmortem.answers import parse_date
+from postmortem.errors import PostmortemError
+
+STATUSES = ("open", "in progress", "done", "dropped")
+
+
+def change(path: Path, edit: Callable[[dict[str, Any]], str]) -> str:
+    """Apply edit to the record at path under its lock; the record is written only if edit succeeds."""
+    with record_mod.locked(path):
+        record = record_mod.load_record(path)
+        message = edit(record)
+        record_mod.save_record(path, record)
+    return message
+
+
+def _items(record: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    return [(s, i) for s in record["sections"] if s.get("kind") == "items" for i in s.get("items", [])]
+
+
+def find_action(record: dict[str, Any], action_id: str) -> dict[str, Any]:
+    for _, item in _items(record):
+        if str(item.get("id", "")).casefold() == action_id.casefold():
+            return item
+    ids = [str(i["id"]) for _, i in _items(record) if i.get("id")]
+    raise PostmortemError(f"no action {action_id!r} in this record (its actions: {', '.join(ids) or 'none'})")
+
+
+def edit_action(
+    record: dict[str, Any],
+    action_id: str,
+    *,
+    owner: str | None = None,
+    due: str | None = None,
+    status: str | None = None,
+    note: str | None = None,
+    text: str | None = None,
+) -> str:
+    item = find_action(record, action_id)
+    if status is not None and status not in STATUSES:
+        raise PostmortemError(f"status must be one of {', '.join(STATUSES)}, not {status!r}")
+    updates: dict[str, Any] = {"owner": owner, "status": status, "notes": note, "text": text}
+    if due is not None:
+        updates["due"] = parse_date(due, "--due") if due else ""
+    for key, value in updates.items():
+        if value is None:
+            continue
+        if value == "" and key != "text":
+            item.pop(key, None)
+        elif key == "text" and not value.strip():
+            raise PostmortemError("--text must not be empty")
+        else:
+            if key == "text" and "wordings" not in item:
+                item["wordings"] = [item["text"]]  # keep what participants wrote, so merge still finds it
+            item[key] = value.strip() if isinstance(value, str) else value
+    return f"{item['id']} updated."
+
+
+def set_text(record: dict[str, Any], field: str, text: str) -> str:
+    if text.strip():
+        record[field] = text.strip()
+    else:
+        record.pop(field, None)
+    return f"{field} updated."
+
+
+def move_wording(record: dict[str, Any], wording: str, *, to: str | None = None) -> str:
+    """Move a wording (and the entries written that way) to another item of its section, or, with
+    to=None, out into an item of its own."""
+    key = grouping.key(wording)
+    found = [(s, i) for s, i in _items(record) if any(grouping.key(w) == key for w in i.get("wordings") or [i["text"]])]
+    if not found:
+        raise PostmortemError(f"no item has the wording {wording!r}")
+    section, source = found[0]
+    words = source.get("wordings") or [source["text"]]
+    moved = [w for w in words if grouping.key(w) == key]
+    if to is None:
+        target: dict[str, Any] = {"text": moved[0], "count": 0, "raised_by": []}
+        section["items"].append(target)
+    else:
+        target = next(
+            (i for i in section["items"] if str(i.get("id", "")).casefold() == to.casefold() or i["text"] == to), None
+        )
+        if target is None or target is source:
+            raise PostmortemError(f"no other item {to!r} in the section {section['id']!r}")
+        target["wordings"] = list(dict.fromkeys([*(target.get("wordings") or [target["text"]]), *moved]))
+    rest = [w for w in words if w not in moved]
+    if not rest:
+        section["items"].remove(source)
+    else:
+        source["wordings"] = rest
+        if source["text"] in moved:
+            source["text"] = rest[0]
+    if to is None:
+        target["wordings"] = moved
+    return f"Moved {wording!r} {'to ' + to if to else 'into an item of its own'}; run merge to recount."
