@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from postmortem import grouping, record as record_mod
+from postmortem import record as record_mod
 from postmortem.answers import parse_date
 from postmortem.errors import PostmortemError
+from postmortem.merge import same_wording
 
 STATUSES = ("open", "in progress", "done", "dropped")
 
@@ -75,15 +76,15 @@ def set_text(record: dict[str, Any], field: str, text: str) -> str:
 
 
 def move_wording(record: dict[str, Any], wording: str, *, to: str | None = None) -> str:
-    """Move a wording (and the entries written that way) to another item of its section, or, with
-    to=None, out into an item of its own."""
-    key = grouping.key(wording)
-    found = [(s, i) for s, i in _items(record) if any(grouping.key(w) == key for w in i.get("wordings") or [i["text"]])]
+    """Move a wording (case and spacing aside) to another item of its section, or, with to=None,
+    out into an item of its own."""
+    wanted = same_wording(wording)
+    found = [(s, i) for s, i in _items(record) if any(same_wording(w) == wanted for w in i.get("wordings") or [i["text"]])]
     if not found:
         raise PostmortemError(f"no item has the wording {wording!r}")
     section, source = found[0]
     words = source.get("wordings") or [source["text"]]
-    moved = [w for w in words if grouping.key(w) == key]
+    moved = [w for w in words if same_wording(w) == wanted]
     if to is None:
         target: dict[str, Any] = {"text": moved[0], "count": 0, "raised_by": []}
         section["items"].append(target)

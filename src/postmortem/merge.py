@@ -34,6 +34,11 @@ def _wordings(item: dict[str, Any]) -> list[str]:
     return [w for w in item.get("wordings") or [item.get("text", "")] if isinstance(w, str)]
 
 
+def same_wording(text: str) -> str:
+    """What two wordings share when they are the same wording: case and spacing aside."""
+    return " ".join(text.split()).casefold()
+
+
 def _representative(texts: Counter[str]) -> str:
     return max(texts, key=lambda t: (texts[t], t[:1].isupper(), not t.endswith((".", "!", ";", ","))))
 
@@ -43,23 +48,26 @@ def _merge_items(
 ) -> list[dict[str, Any]]:
     """Near-duplicate entries grouped, keeping the previous record's grouping and the facilitator's edits.
 
-    An entry whose wording the previous record lists (in an item's `wordings`, or its text) goes to
-    that item, so a wording the facilitator moved stays where they put it. Other entries are grouped
-    with each other and with those wordings; a group that meets an earlier item joins it. An earlier
-    item keeps its text, its id and the facilitator's fields; one that nobody raises any more is
-    dropped, unless the facilitator added it (it never had anyone in raised_by).
+    An entry whose wording the previous record lists (in an item's `wordings`, or its text; the
+    exact wording first, then its grouping key) goes to that item, so a wording the facilitator
+    moved stays where they put it. Other entries are grouped with each other and with those
+    wordings; a group that meets an earlier item joins it. An earlier item keeps its text, its id
+    and the facilitator's fields; one that nobody raises any more is dropped, unless the
+    facilitator added it (it never had anyone in raised_by).
     """
     earlier = [p for p in previous if isinstance(p, dict)]
+    exact: dict[str, int] = {}
     pinned: dict[str, int] = {}
     anchors: list[tuple[str, int]] = []
     for index, item in enumerate(earlier):
         for wording in _wordings(item):
+            exact.setdefault(same_wording(wording), index)
             pinned.setdefault(grouping.key(wording), index)
             anchors.append((wording, index))
     members: dict[int, list[int]] = {}
     free = []
     for position, (_, entry) in enumerate(raised):
-        index = pinned.get(grouping.key(entry["text"]))
+        index = exact.get(same_wording(entry["text"]), pinned.get(grouping.key(entry["text"])))
         if index is None:
             free.append(position)
         else:
