@@ -87,7 +87,7 @@ def headings(report: str) -> list[str]:
 def test_interviewed_through_the_prompts(cli, tmp_path: Path, format_id: str) -> None:
     qset = questionsets.load(format_id)
     folder = tmp_path / "pm"
-    args = ["start", str(folder), "--project", "P", "--format", format_id, "--name", "Ann", "--role", "QA"]
+    args = ["start", str(folder), "--project", "P", "--format", format_id, "--name", "Ann", "--role", "QA", "--no-nudges"]
     run = drive(args, "".join(keys_for(q) for q in qset.questions))
     assert_no_hang(run)
     assert run.code == 0, run.result.stderr

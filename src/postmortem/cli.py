@@ -31,8 +31,10 @@ def _handled() -> Iterator[None]:
     """Bad input becomes one line on stderr and exit 2; Ctrl-C exit 130; never a traceback."""
     try:
         yield
-    except PostmortemError as err:
-        _say(f"postmortem: {err}")
+    except PostmortemError as err:  # one line, whatever a file name or a value holds (escape.plain)
+        from postmortem.escape import plain
+
+        _say(f"postmortem: {plain(str(err))}")
         raise typer.Exit(err.exit_code) from None
     except Interrupted as err:
         _say(str(err))
@@ -45,7 +47,9 @@ def _handled() -> Iterator[None]:
         raise typer.Exit(0) from None
     except OSError as err:
         where = f"{err.filename}: " if err.filename else ""
-        _say(f"postmortem: {where}{err.strerror or err}")
+        from postmortem.escape import plain
+
+        _say(f"postmortem: {plain(f'{where}{err.strerror or err}')}")
         raise typer.Exit(2) from None
 
 
@@ -70,6 +74,16 @@ def _read_answers(source: str) -> tuple[dict, str]:
     return store.read_toml(Path(source)), source
 
 
+def _invite(folder: Path, names: Optional[list[str]]) -> None:
+    from postmortem import escape
+    from postmortem import session as session_mod
+
+    if names:
+        added = session_mod.add_invitees(folder, names)
+        shown = ", ".join(escape.plain(n) for n in added)
+        _say(f"Invited {shown}." if added else "Everyone named was invited already.")
+
+
 @app.command()
 @_handled()
 def start(
@@ -81,6 +95,13 @@ def start(
     role: Optional[str] = typer.Option(None, "--role", help="Your role on the project."),
     answers: Optional[str] = typer.Option(None, "--answers", help="Take answers from a TOML file (- for stdin), no prompts."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; fail clearly on anything missing."),
+    no_nudges: bool = typer.Option(False, "--no-nudges", help="No follow-ups on vague improvements or blame, this run."),
+    commit: bool = typer.Option(False, "--commit", help="git commit your response file (only it) when done."),
+    invite: Optional[list[str]] = typer.Option(
+        None, "--invite", metavar="NAME", help="Invite NAME (repeatable); without --name or --answers, only invites."
+    ),
+    anonymous: bool = typer.Option(False, "--anonymous", help="When creating: no names kept; responses filed under random tokens."),
+    token: Optional[str] = typer.Option(None, "--token", help="Anonymous post-mortem: the token you were given, to change your answers."),
 ) -> None:
     """Interview yourself for the post-mortem in DIRECTORY, creating it when there is none."""
     from postmortem import answers as answers_mod
@@ -89,6 +110,23 @@ def start(
     folder = directory
     existing = (folder / session_mod.SESSION_FILE).exists()
     session_date = answers_mod.parse_date(date, "--date") if date else None
+    private = session_mod.load_session(folder).anonymous if existing else anonymous
+    if existing and anonymous and not private:
+        raise PostmortemError("this post-mortem is not anonymous; --anonymous only applies when creating one", path=folder)
+    if token is not None and not private:
+        raise PostmortemError("--token is for anonymous post-mortems; give your --name")
+    if commit:  # before anything is asked or written: nobody answers for a commit that cannot happen
+        from postmortem import gitshare
+
+        gitshare.check_work_tree(folder)
+    if invite and answers is None and name is None:  # the facilitator's set-up: no interview
+        if not existing:
+            if not project:
+                raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
+            session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
+            _say(f"Created {session.path} for {session.project!r} ({session.format}).")
+        _invite(folder, invite)
+        return
     interactive = answers is None and not no_input
     if interactive:
         from postmortem import interview
@@ -108,12 +146,17 @@ def start(
                     choices = [f"{i}: {questionsets.load(i).description}" for i in questionsets.known_ids()]
                     default = next(c for c in choices if c.startswith("classic:"))
                     format = interview.ask_select("Question set", choices, default=default).split(":")[0]
-                session = session_mod.create_session(folder, project, format, session_date)
+                session = session_mod.create_session(folder, project, format, session_date, anonymous)
                 _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-            if name is None:
-                name = interview.ask_text("Your name", validate=lambda t: bool(t.strip()) or "Please give a name")
-            path, _ = respond.interview(session, name, role)
+            _invite(folder, invite)
+            if private:
+                name, role = _anonymous_name(folder, token, name, role), ""
+            elif name is None:
+                name = respond.ask_name(session, _say)
+            path, _ = respond.interview(session, name, role, no_nudges=no_nudges, tell=_say)
         _say(f"Thank you. Your answers are in {path}.")
+        if commit:
+            _say(gitshare.commit_response(session, path, name, created=not existing))
         return
 
     if answers is None:
@@ -126,32 +169,54 @@ def start(
         if not project:
             raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
         qset = questionsets.load(format or "classic")
+    if private:
+        name, role = _anonymous_name(folder, token, name, role), ""
     response = respond.from_answers(data, qset, source, name, role)
     if not existing:
-        session = session_mod.create_session(folder, project, format or "classic", session_date)
+        session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
         _say(f"Created {session.path} for {session.project!r} ({session.format}).")
+    _invite(folder, invite)
     path = session_mod.save_response(folder, response)
-    _say(f"Saved {response.name}'s answers in {path}.")
+    whose = "your" if private else f"{response.name}'s"
+    _say(f"Saved {whose} answers in {path}.")
+    if commit:
+        _say(gitshare.commit_response(session, path, response.name, created=not existing))
 
 
 @app.command()
 @_handled()
-def merge(directory: Path = typer.Argument(Path("."), help="The post-mortem folder.")) -> None:
-    """Merge every response into record.toml, keeping ids and the facilitator's edits."""
+def merge(
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    history: Optional[list[Path]] = typer.Option(
+        None, "--history", help="Also look here for earlier post-mortems of the project (besides the folders next to this one)."
+    ),
+) -> None:
+    """Merge every response into record.toml, keeping ids and the facilitator's edits; the still-open
+    actions of earlier post-mortems of the project are carried over."""
     from postmortem import merge as merge_mod
     from postmortem import record as record_mod
     from postmortem import session as session_mod
 
     session = session_mod.load_session(directory)
     qset = session.question_set()
-    responses = [session_mod.read_response(p, qset) for p in session_mod.response_paths(directory)]
+    from postmortem.progress import track
+
+    paths = session_mod.response_paths(directory)
+    responses = [session_mod.read_response(p, qset) for p in track(paths, len(paths), "Reading responses")]
+    session_mod.check_distinct(paths, responses)
     record_path = directory / session_mod.RECORD_FILE
+    from postmortem import followup
+
+    carried, unreadable = followup.carried_over(directory, session.project, session.date, history or [])
+    _report_unreadable(unreadable)
     with record_mod.locked(record_path):
         previous = record_mod.load_record(record_path) if record_path.exists() else None
-        record = merge_mod.build_record(session, qset, responses, previous)
+        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
         record_mod.save_record(record_path, record)
     drafts = merge_mod.drafts(responses)
     note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(drafts)}" if drafts and not session.anonymous else ""
+    if carried:
+        note += f"; {len(carried)} open action(s) carried over from earlier post-mortems"
     _say(f"Merged {record['participant_count']} response(s) into {record_path}{note}.")
 
 
@@ -194,22 +259,23 @@ def formats(
 ) -> None:
     """List the question sets, or show every question of one with its help."""
     from postmortem import questionsets
+    from postmortem.escape import plain  # a set is anyone's file: no escape sequences reach the terminal
 
     if format_id is None:
         ids = questionsets.known_ids()
-        width = max(map(len, ids))
+        width = max(len(plain(i)) for i in ids)
         for set_id in ids:
-            typer.echo(f"{set_id:<{width}}  {questionsets.load(set_id).description}")
+            typer.echo(f"{plain(set_id):<{width}}  {plain(questionsets.load(set_id).description)}")
         return
     qset = questionsets.load(format_id)
-    typer.echo(f"{qset.title} ({qset.id})\n{qset.description}\n")
+    typer.echo(f"{plain(qset.title)} ({plain(qset.id)})\n{plain(qset.description)}\n")
     for number, question in enumerate(qset.questions, 1):
-        typer.echo(f"{number}. {question.prompt}  [{question.kind}]")
+        typer.echo(f"{number}. {plain(question.prompt)}  [{question.kind}]")
         for line in question.help.strip().splitlines():
-            typer.echo(f"   {line}")
+            typer.echo(f"   {plain(line)}")
         for name, values in (("choices", question.choices), ("fields", question.fields), ("types", question.types)):
             if values:
-                typer.echo(f"   {name}: {', '.join(values)}")
+                typer.echo(f"   {name}: {', '.join(map(plain, values))}")
         typer.echo("")
 
 
@@ -256,6 +322,215 @@ def move(
     if (to is None) == (not out):
         raise PostmortemError("give either --to ITEM or --out")
     _say(facilitate.change(directory / session_mod.RECORD_FILE, lambda r: facilitate.move_wording(r, wording, to=to)))
+
+
+@app.command()
+@_handled()
+def publish(
+    paths: list[Path] = typer.Argument(..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."),
+    style: str = typer.Option(..., "--style", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain."),
+    index: Optional[str] = typer.Option(None, "--index", help="The index page (default Home.md for github, index.md otherwise)."),
+    template: Optional[str] = typer.Option(None, "--template", "-t", help="Report template, as for render."),
+) -> None:
+    """Publish the report to a wiki folder, the record beside it, and update the wiki's index of post-mortems."""
+    from postmortem import publish as publish_mod
+    from postmortem import session as session_mod
+
+    if len(paths) > 2:
+        raise PostmortemError("give at most two paths: the post-mortem folder and the wiki folder")
+    target, wiki = (Path("."), paths[0]) if len(paths) == 1 else paths
+    record_path = target / session_mod.RECORD_FILE if target.is_dir() else target
+    if target.is_dir() and not record_path.exists():
+        raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
+    done = publish_mod.publish(record_path, wiki, style, index, template)
+    for warning in done.warnings:
+        _say(f"postmortem: warning: {warning}")
+    _say(f"Published {done.page} (record: {done.record}); index: {done.index}.")
+
+
+@app.command()
+@_handled()
+def status(
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    as_json: bool = typer.Option(False, "--json", help="Print the status as JSON, for scripts."),
+) -> None:
+    """Who is invited, who has answered, who has a draft, who is still due; answers per question."""
+    import json
+
+    from postmortem import escape
+    from postmortem import status as status_mod
+
+    data = status_mod.collect(directory)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        typer.echo(status_mod.table(data), nl=False)
+    for problem in data["problems"]:
+        where = f"{problem['file']}:{problem['line']}: " if problem["line"] else f"{problem['file']}: " if problem["file"] else ""
+        _say(f"postmortem: warning: {escape.plain(where + problem['problem'])} (run `postmortem check`)")
+
+
+@app.command()
+@_handled()
+def check(
+    paths: Optional[list[Path]] = typer.Argument(None, metavar="PATH", help="Files or folders (searched recursively); default ."),
+    as_json: bool = typer.Option(False, "--json", help="Print the problems as a JSON list of {file, line, problem}."),
+) -> None:
+    """Check session, response, question-set and record files: every problem, with file and line."""
+    import json
+
+    from postmortem import check as check_mod
+    from postmortem import escape
+
+    problems, checked = check_mod.check(paths or [Path(".")])
+    if as_json:
+        typer.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            typer.echo(escape.plain(str(problem)))
+    files = len({p.file for p in problems})
+    if problems:
+        _say(f"{len(problems)} problem(s) in {files} file(s); {checked} file(s) checked.")
+        raise typer.Exit(1)
+    _say(f"{checked} file(s) checked, no problems.")
+
+
+def _today(today: Optional[str]):
+    from postmortem import answers as answers_mod
+    from postmortem import session as session_mod
+
+    return answers_mod.parse_date(today, "--today") if today else session_mod.now().date()
+
+
+def _report_unreadable(errors: list) -> None:
+    from postmortem import escape
+
+    for err in errors:
+        _say(f"postmortem: skipped: {escape.plain(str(err))}")
+
+
+class _ActionsCommand(typer.core.TyperCommand):
+    """One command, three forms: `actions [PATH]...`, `actions done ID [PATH]...`, `actions reopen ID [PATH]...`.
+    (A sub-app could not also take bare PATHs: its group would read `done` as a path or a path as a command.)"""
+
+    def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
+        return ["[OPTIONS]", "[done ID | reopen ID]", "[PATH]..."]
+
+
+@app.command(cls=_ActionsCommand)
+@_handled()
+def actions(
+    args: Optional[list[str]] = typer.Argument(
+        None, metavar="[done ID | reopen ID] [PATH]...",
+        help="Folders or record files to search (default .); `done ID` or `reopen ID` first to change one action.",
+    ),
+    open_only: bool = typer.Option(True, "--open/--all", help="Only actions still open or in progress (default), or all."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions."),
+    overdue: bool = typer.Option(False, "--overdue", help="Only actions past their due date."),
+    as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print the actions as CSV."),
+    today: Optional[str] = typer.Option(None, "--today", help="Count overdue and age from this date (YYYY-MM-DD); default today."),
+) -> None:
+    """Action items of every post-mortem under PATHs (post-mortem and wiki folders): who, by when,
+    overdue. `actions done ID` and `actions reopen ID` close or reopen one in its own record; an id
+    shared by several post-mortems takes the project first, as in colorado-office:A2."""
+    from postmortem import followup
+
+    words = list(args or [])
+    if words and words[0] in ("done", "reopen"):
+        verb = words.pop(0)
+        if not words:
+            raise PostmortemError(f"`actions {verb}` needs an action id, such as A2 or colorado-office:A2")
+        reference = words.pop(0)
+        found, errors = followup.load_records([Path(w) for w in words] or [Path(".")])
+        _report_unreadable(errors)
+        _say(followup.set_status(found, reference, "done" if verb == "done" else "open"))
+        return
+    if as_json and as_csv:
+        raise PostmortemError("give --json or --csv, not both")
+    paths = [Path(w) for w in words] or [Path(".")]
+    found, errors = followup.load_records(paths)
+    rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)
+    if as_json:
+        sys.stdout.write(followup.to_json(rows))
+    elif as_csv:
+        sys.stdout.write(followup.to_csv(rows))
+    elif rows:
+        sys.stdout.write(followup.actions_table(rows))
+    _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
+    _report_unreadable(errors)
+    if errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+@_handled()
+def history(
+    paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the post-mortems and themes as JSON."),
+) -> None:
+    """Past post-mortems, newest first (rating, return on time invested, open and done actions), and
+    the themes that came up in more than one of them."""
+    from postmortem import followup
+    from postmortem import history as history_mod
+
+    found, errors = followup.load_records(paths or [Path(".")])
+    rows, recurring = history_mod.postmortems(found), history_mod.themes(found)
+    sys.stdout.write(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
+    _report_unreadable(errors)
+    if errors:
+        raise typer.Exit(2)
+
+
+@app.command()
+@_handled()
+def vote(
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    name: Optional[str] = typer.Option(None, "--name", help="Your name, as in your response."),
+    token: Optional[str] = typer.Option(None, "--token", help="Anonymous post-mortem: the token you were given."),
+    votes: Optional[str] = typer.Option(None, "--votes", help="Your dots without prompts, e.g. A1=2,A3=1 (empty: none)."),
+) -> None:
+    """Spread your dots over the merged actions; voting again replaces your votes."""
+    from postmortem import session as session_mod
+    from postmortem import vote as vote_mod
+
+    session = session_mod.load_session(directory)
+    available = vote_mod.load_actions(directory)
+    if votes is not None:
+        response = vote_mod.voter(session, name, token)
+        chosen = vote_mod.check(vote_mod.parse_votes(votes), available, session.dots)
+    else:
+        from postmortem import interview
+
+        if not interview.can_prompt():
+            raise PostmortemError("standard input is not a terminal: give your dots with --votes A1=2,A3=1")
+        with interview.terminal():
+            if name is None and token is None:
+                question = "Your token" if session.anonymous else "Your name"
+                answer = interview.ask_text(question, validate=lambda t: bool(t.strip()) or "Please answer")
+                name, token = (None, answer) if session.anonymous else (answer, None)
+            response = vote_mod.voter(session, name, token)
+            chosen = vote_mod.ask(available, session.dots, response.votes or {})
+        chosen = vote_mod.check(chosen, available, session.dots)
+    path = vote_mod.cast(session, response, chosen)
+    left = session.dots - sum(chosen.values())
+    _say(f"Saved your votes ({vote_mod.describe(chosen)}; {left} of {session.dots} dots left) in {path}; merge counts them.")
+
+
+def _anonymous_name(folder: Path, token: Optional[str], name: Optional[str], role: Optional[str]) -> str:
+    """The token this anonymous response is filed under (in place of a name), and how to keep it."""
+    from postmortem import session as session_mod
+
+    chosen = session_mod.token_for(folder, token)
+    ignored = "name and role are" if role else "name is"
+    if token is None:
+        _say(
+            f"This post-mortem is anonymous: your {ignored} not kept. Your answers are filed under the token {chosen}; "
+            f"keep it to change them (postmortem start {folder} --token {chosen}) or to vote (postmortem vote {folder} --token {chosen})."
+        )
+    elif name or role:
+        _say(f"This post-mortem is anonymous: your {ignored} not kept.")
+    return chosen
 
 
 def main() -> None:

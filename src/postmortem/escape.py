@@ -26,8 +26,19 @@ def _visible(char: str) -> bool:
     return not (category == "Cf" or (category == "Cc" and char != "\t"))
 
 
+# The same two steps in one str.translate each (a report escapes every value it shows, so this is hot):
+# ASCII line breaks and tabs become spaces, ASCII control characters go; markup characters are escaped.
+_ASCII_PLAIN = {**{c: " " for c in (9, 10, 11, 12, 13)}, **{c: None for c in (*range(0, 9), *range(14, 32), 127)}}
+_MARKUP = str.maketrans({**{c: "\\" + c for c in "\\`*_{}[]"}, **_ENTITIES})
+# Most values need neither: ASCII without control or markup characters, doubled, leading or trailing spaces.
+_PLAIN_WORK = re.compile(r"[\x00-\x1f\x7f]|  |^ | $")
+_MARKDOWN_WORK = re.compile(r"[\x00-\x1f\x7f\\`*_{}\[\]&<>~|]|  |^ | $")
+
+
 def plain(value: str) -> str:
     """value on one line, without invisible characters, with runs of whitespace collapsed."""
+    if value.isascii():
+        return " ".join(value.translate(_ASCII_PLAIN).split()) if _PLAIN_WORK.search(value) else value
     folded = _LINE_BREAKS.sub(" ", value)
     if folded.isascii():
         visible = _ASCII_CONTROL.sub("", folded)
@@ -38,7 +49,10 @@ def plain(value: str) -> str:
 
 def markdown(value: str) -> str:
     """value as Markdown inline text that renders exactly as typed."""
-    text = _ENTITY.sub(lambda m: _ENTITIES[m.group()], _ALWAYS.sub(r"\\\1", plain(value)))
+    text = value if value.isascii() and not _MARKDOWN_WORK.search(value) else plain(value).translate(_MARKUP)
+    if text.endswith("#"):  # a heading drops trailing #s as its closing sequence (Python-Markdown: even "C#")
+        stripped = text.rstrip("#")
+        text = stripped + "\\#" * (len(text) - len(stripped))
     match = _BLOCK_START.match(text)
     if match:
         if match.group(2):

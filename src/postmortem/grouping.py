@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from functools import lru_cache
 
 STOPWORDS = frozenset(
     "a an and are as at be been by each every for from had has have i in is it its of on or our per "
@@ -22,6 +23,7 @@ _WORD = re.compile(r"\w+")
 _MAX_WORDS_FOR_FUZZY = 30
 
 
+@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -34,19 +36,28 @@ def _stem(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The significant words of text, normalised: case-folded, singular, filler dropped, sorted."""
-    folded = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("\u2019", "")
+    return list(_words(text))
+
+
+# Merge asks for the words of each text more than once (its key, then its grouping keys): cached.
+@lru_cache(maxsize=1 << 15)  # at most some 16 MB
+def _words(text: str) -> tuple[str, ...]:
+    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
+        folded = text.lower().replace("'", "")
+    else:
+        folded = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("\u2019", "")
     found = set(_WORD.findall(folded))
     significant = {_stem(w) for w in found - STOPWORDS} - STOPWORDS or {_stem(w) for w in found}
-    return sorted(significant or ["".join(folded.split())])
+    return tuple(sorted(significant or ["".join(folded.split())]))
 
 
 def key(text: str) -> str:
     """Equal for texts that differ only in case, punctuation, word order, plurals and filler."""
-    return " ".join(words(text))
+    return " ".join(_words(text))
 
 
 def _keys(text: str) -> list[str]:
-    significant = words(text)
+    significant = _words(text)
     keys = [" ".join(significant)]
     if 4 <= len(significant) <= _MAX_WORDS_FOR_FUZZY:
         keys.extend(" ".join(significant[:i] + significant[i + 1 :]) for i in range(len(significant)))

@@ -15,11 +15,13 @@ from typing import Any
 
 from postmortem import answers as answers_mod
 from postmortem.errors import PostmortemError
+from postmortem.escape import plain
 from postmortem.questionsets import Question, QuestionSet
 from postmortem.session import Response
 
 SKIP = "Skip"
 LIST_KINDS = ("items", "people", "scores", "events")
+Nudge = Callable[[Question, str, Response], str]  # a follow-up on a new entry (nudges.Nudger); returns the text to keep
 
 
 def _has_explicit_session() -> bool:
@@ -62,7 +64,17 @@ def ask_text(message: str, *, default: str = "", instruction: str | None = None,
 def ask_select(message: str, choices: list[str], *, default: str | None = None) -> str:
     import questionary
 
-    return questionary.select(message, choices=choices, default=default, use_shortcuts=len(choices) <= 36).unsafe_ask()
+    from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
+
+    question = questionary.select(message, choices=choices, default=default, use_shortcuts=len(choices) <= 36)
+    ctrl_d = KeyBindings()  # a select has no text to delete: Ctrl-D ends the interview, as at a text prompt
+
+    @ctrl_d.add("c-d", eager=True)
+    def _(event: Any) -> None:
+        event.app.exit(exception=EOFError(), style="class:aborting")
+
+    question.application.key_bindings = merge_key_bindings([question.application.key_bindings, ctrl_d])
+    return question.unsafe_ask()
 
 
 def _due(text: str) -> bool | str:
@@ -91,9 +103,11 @@ _FIELD_PROMPTS = {
 _TYPE_PROMPT = "  What kind of action is it?"
 
 
-def _ask_items(question: Question, entries: list[Any], save: Callable[[], None]) -> None:
+def _ask_items(
+    question: Question, entries: list[Any], save: Callable[[], None], nudge: Callable[[str], str] | None = None
+) -> None:
     for number, entry in enumerate(entries, 1):
-        say(f"  {number}. {entry['text']}", "fg:ansigray")
+        say(f"  {number}. {plain(entry['text'])}", "fg:ansigray")
     while True:
         text = ask_text(f"{len(entries) + 1}.", instruction="(empty to finish)")
         if not text:
@@ -101,6 +115,9 @@ def _ask_items(question: Question, entries: list[Any], save: Callable[[], None])
         entry: dict[str, Any] = {"text": text}
         entries.append(entry)
         save()
+        if nudge is not None:  # one follow-up at most (nudges.py); the entry is on disk already
+            entry["text"] = nudge(text)
+            save()
         for field in question.fields:
             if field == "type":
                 choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP])
@@ -115,7 +132,7 @@ def _ask_items(question: Question, entries: list[Any], save: Callable[[], None])
 def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
     """One event at a time: its time, then what happened; stored and saved once both are given."""
     for event in entries:
-        say(f"  {event['time']}  {event['what']}", "fg:ansigray")
+        say(f"  {plain(event['time'])}  {plain(event['what'])}", "fg:ansigray")
     while True:
         time = ask_text("Time (such as 14:02, or 2026-11-18T14:02)", instruction="(empty to finish)")
         if not time:
@@ -129,7 +146,7 @@ def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
 
 def _ask_people(entries: list[Any], save: Callable[[], None]) -> None:
     for person in entries:
-        say(f"  - {person['name']}", "fg:ansigray")
+        say(f"  - {plain(person['name'])}", "fg:ansigray")
     while True:
         name = ask_text("Name (a person or a team)", instruction="(empty to finish)")
         if not name:
@@ -145,7 +162,7 @@ def _ask_people(entries: list[Any], save: Callable[[], None]) -> None:
 
 def _ask_scores(question: Question, entries: list[Any], save: Callable[[], None]) -> None:
     for entry in entries:
-        say(f"  - {entry[question.key]}", "fg:ansigray")
+        say(f"  - {plain(entry[question.key])}", "fg:ansigray")
     while True:
         team = ask_text(f"{question.key.capitalize()}", instruction="(empty to finish)")
         if not team:
@@ -159,13 +176,13 @@ def _ask_scores(question: Question, entries: list[Any], save: Callable[[], None]
         save()
 
 
-def ask_question(question: Question, response: Response, save: Callable[[], None]) -> None:
+def ask_question(question: Question, response: Response, save: Callable[[], None], nudge: Nudge | None = None) -> None:
     """Ask one question; list entries are stored and saved one by one as they are given."""
     answers = response.answers
     if question.kind in LIST_KINDS:
         entries = answers.setdefault(question.id, [])
         if question.kind == "items":
-            _ask_items(question, entries, save)
+            _ask_items(question, entries, save, (lambda text: nudge(question, text, response)) if nudge else None)
         elif question.kind == "events":
             _ask_events(entries, save)
         elif question.kind == "people":
@@ -174,23 +191,34 @@ def ask_question(question: Question, response: Response, save: Callable[[], None
             _ask_scores(question, entries, save)
         if not entries:
             del answers[question.id]
-    elif question.kind == "rating":
-        point = _point(ask_select(question.prompt, _scale(question)))
+    elif question.kind == "rating":  # an earlier answer (when editing) is the default; Skip removes it
+        scale, old = _scale(question), answers.get(question.id)
+        point = _point(ask_select(question.prompt, scale, default=scale[old - 1] if old else (SKIP if response.complete else None)))
         if point is not None:
             answers[question.id] = point
+        else:
+            answers.pop(question.id, None)
     elif question.kind == "choice":
-        choice = ask_select(question.prompt, [*question.choices, SKIP])
+        choice = ask_select(
+            question.prompt, [*question.choices, SKIP], default=answers.get(question.id, SKIP if response.complete else None)
+        )
         if choice != SKIP:
             answers[question.id] = choice
+        else:
+            answers.pop(question.id, None)
     else:
         text = ask_text(question.prompt, default=answers.get(question.id, ""))
+        if text and nudge is not None and text != answers.get(question.id):
+            answers[question.id] = text
+            save()
+            text = nudge(question, text, response)
         if text:
             answers[question.id] = text
         else:
             answers.pop(question.id, None)
 
 
-def run(qset: QuestionSet, response: Response, save: Callable[[Response], None]) -> Response:
+def run(qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None) -> Response:
     """Interview for every question not yet done; the response is saved after each answer."""
     pending = [q for q in qset.questions if q.id not in response.done]
     if response.done and pending:
@@ -204,9 +232,121 @@ def run(qset: QuestionSet, response: Response, save: Callable[[Response], None])
         say(question.help.strip(), "fg:ansigray")
         if question.kind in LIST_KINDS:
             say(question.prompt)
-        ask_question(question, response, lambda: save(response))
+        ask_question(question, response, lambda: save(response), nudge)
         response.done.append(question.id)
         save(response)
     response.complete = True
     save(response)
+    return response
+
+
+# Editing a finished response: every question again, with what was given shown and kept by default.
+EDIT = "Edit or remove them"
+ADD = "Add more"
+_KEEP_HINT = "(Enter keeps it, empty removes it)"
+
+
+def _label(question: Question, entry: dict[str, Any]) -> str:
+    if question.kind == "items":
+        return plain(entry["text"])
+    if question.kind == "people":
+        return plain(entry["name"])
+    if question.kind == "events":
+        return f"{plain(entry['time'])}  {plain(entry['what'])}"
+    return plain(entry[question.key])
+
+
+def _edit_fields(question: Question, entry: dict[str, Any], save: Callable[[], None]) -> None:
+    for field in question.fields:
+        old = entry.get(field)
+        if field == "type":
+            choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=old or SKIP)
+            value = "" if choice == SKIP else choice
+        else:
+            value = ask_text(_FIELD_PROMPTS[field], default=str(old or ""), validate=_due if field == "due" else None)
+        if value:
+            entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
+        else:
+            entry.pop(field, None)
+        save()
+
+
+def _edit_entry(question: Question, response: Response, entry: dict[str, Any], number: int,
+                save: Callable[[], None], nudge: Nudge | None) -> bool:
+    """Edit one entry in place, each part with its old value as the default; False when emptied (removed)."""
+    if question.kind == "items":
+        text = ask_text(f"{number}.", default=entry["text"], instruction=_KEEP_HINT)
+        if not text:
+            return False
+        if text != entry["text"]:
+            entry["text"] = text
+            save()
+            if nudge is not None:
+                entry["text"] = nudge(question, text, response)
+                save()
+        _edit_fields(question, entry, save)
+    elif question.kind == "people":
+        name = ask_text(f"{number}. Name", default=entry["name"], instruction=_KEEP_HINT)
+        if not name:
+            return False
+        entry["name"] = name
+        entry["role"] = ask_text("  Role", default=entry.get("role", ""))
+        entry["interest"] = ask_text("  What did they need from the project?", default=entry.get("interest", ""))
+    elif question.kind == "events":
+        time = ask_text(f"{number}. Time", default=entry["time"], instruction=_KEEP_HINT)
+        if not time:
+            return False
+        entry["time"] = time
+        entry["what"] = ask_text(
+            "  What happened?", default=entry["what"], validate=lambda t: bool(t.strip()) or "Please say what happened"
+        )
+    else:
+        team = ask_text(f"{number}. {question.key.capitalize()}", default=entry[question.key], instruction=_KEEP_HINT)
+        if not team:
+            return False
+        entry[question.key] = team
+        scale = _scale(question)
+        for dimension in question.dimensions:
+            old = entry.get(dimension)
+            label = f"  {dimension.replace('_', ' ').capitalize()}"
+            point = _point(ask_select(label, scale, default=scale[old - 1] if old else SKIP))
+            if point is None:
+                entry.pop(dimension, None)
+            else:
+                entry[dimension] = point
+    save()
+    return True
+
+
+def edit_question(question: Question, response: Response, save: Callable[[], None], nudge: Nudge | None = None) -> None:
+    """Show what was given for one question; keep it (the default), edit or remove entries, or add more."""
+    if question.kind in LIST_KINDS:
+        say(question.prompt)
+    entries = response.answers.get(question.id) if question.kind in LIST_KINDS else None
+    if not entries:  # nothing to keep: asked as new (a text, rating or choice has the earlier answer as default)
+        ask_question(question, response, save, nudge)
+        return
+    for number, entry in enumerate(entries, 1):
+        say(f"  {number}. {_label(question, entry)}", "fg:ansigray")
+    keep = "Keep this answer" if len(entries) == 1 else f"Keep these {len(entries)} answers"
+    choice = ask_select("Change anything?", [keep, EDIT, ADD], default=keep)
+    if choice == keep:
+        return
+    if choice == EDIT:
+        for number, entry in enumerate(list(entries), 1):
+            if not _edit_entry(question, response, entry, number, save, nudge):
+                entries.remove(entry)
+                save()
+    ask_question(question, response, save, nudge)  # then more entries, empty to finish
+
+
+def edit(qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None) -> Response:
+    """Go through a finished response question by question; every change is saved as it is made."""
+    say("Your earlier answers are shown with each question: Enter keeps them.", "bold")
+    for number, question in enumerate(qset.questions, 1):
+        say("")
+        say(f"({number}/{len(qset.questions)}) {question.heading}", "bold")
+        say(question.help.strip(), "fg:ansigray")
+        edit_question(question, response, lambda: save(response), nudge)
+        save(response)
     return response

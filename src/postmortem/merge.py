@@ -67,7 +67,7 @@ def _merge_items(
     members: dict[int, list[int]] = {}
     free = []
     for position, (_, entry) in enumerate(raised):
-        index = exact.get(same_wording(entry["text"]), pinned.get(grouping.key(entry["text"])))
+        index = exact.get(same_wording(entry["text"]), pinned.get(grouping.key(entry["text"])) if pinned else None)
         if index is None:
             free.append(position)
         else:
@@ -84,7 +84,7 @@ def _merge_items(
 
     merged = []
     for index, item in enumerate(earlier):
-        if index in members or not item.get("raised_by"):
+        if index in members or not (item.get("raised_by") or item.get("count")):  # anonymous records have counts only
             kept = {k: v for k, v in item.items() if k not in ("count", "raised_by", "wordings", "votes", "voters")}
             merged.append(_fill(question, kept, [raised[p] for p in sorted(members.get(index, []))], _wordings(item)))
     for positions in new_groups:
@@ -337,8 +337,15 @@ def _section(
     return section, next_id
 
 
-def build_record(session: Session, qset: QuestionSet, responses: list[Response], previous: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The merged record of every complete response; ids and facilitator edits kept from previous."""
+def build_record(
+    session: Session,
+    qset: QuestionSet,
+    responses: list[Response],
+    previous: dict[str, Any] | None = None,
+    carried_over: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The merged record of every complete response; ids and facilitator edits kept from previous;
+    carried_over: the still-open actions of earlier post-mortems (followup.carried_over)."""
     previous = previous or {}
     complete = sorted((r for r in responses if r.complete), key=lambda r: r.name.casefold())
     earlier_sections = {s.get("id"): s for s in previous.get("sections", []) if isinstance(s, dict)}
@@ -351,6 +358,9 @@ def build_record(session: Session, qset: QuestionSet, responses: list[Response],
     for question in qset.questions:
         section, next_id = _section(question, complete, earlier_sections.get(question.id, {}), next_id, clock)
         sections.append(section)
+    from postmortem import vote
+
+    vote.tally(session, sections, responses)  # drafts' votes count too: voting is an act of its own
     record: dict[str, Any] = {
         "schema_version": store.SCHEMA_VERSION,
         "project": session.project,
@@ -367,6 +377,8 @@ def build_record(session: Session, qset: QuestionSet, responses: list[Response],
     incident = _incident(qset, complete, clock)
     if incident:
         record["incident"] = incident
+    if carried_over:
+        record["carried_over"] = carried_over
     if session.anonymous:
         record["sections"] = [_anonymise(s) for s in sections]
         return record

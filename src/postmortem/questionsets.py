@@ -32,6 +32,7 @@ class Question:
     dimensions: tuple[str, ...] = ()
     key: str = "team"
     types: tuple[str, ...] = ()
+    blame_check: bool = False  # answers are checked for blame on a named person (see nudges.py)
 
 
 @dataclass(frozen=True)
@@ -132,6 +133,9 @@ def _question(data: Any, index: int) -> Question:
     actions = data.get("actions", False)
     if not isinstance(actions, bool) or (actions and kind != "items"):
         raise PostmortemError(f"{where}actions must be true or false, and only on an items question")
+    blame_check = data.get("blame_check", False)
+    if not isinstance(blame_check, bool) or (blame_check and kind not in ("items", "text")):
+        raise PostmortemError(f"{where}blame_check must be true or false, and only on an items or text question")
     prompt = _text(data, "prompt", where)
     return Question(
         id=qid,
@@ -146,6 +150,7 @@ def _question(data: Any, index: int) -> Question:
         dimensions=dimensions,
         key=_text(data, "key", where, required=False) or "team",
         types=types,
+        blame_check=blame_check,
     )
 
 

@@ -32,6 +32,9 @@ def _check(record: dict[str, Any]) -> None:
     sections = record.get("sections")
     if not isinstance(sections, list):
         raise PostmortemError("sections must be a list of [[sections]] tables")
+    carried = record.get("carried_over", [])
+    if not isinstance(carried, list) or not all(isinstance(c, dict) and isinstance(c.get("text"), str) for c in carried):
+        raise PostmortemError("carried_over must be a list of [[carried_over]] tables, each with a text")
     for index, section in enumerate(sections, 1):
         if not isinstance(section, dict) or section.get("kind") not in KINDS or not isinstance(section.get("id"), str):
             raise PostmortemError(f"sections[{index}] needs an id and a kind ({', '.join(KINDS)})")
@@ -64,13 +67,21 @@ LOCK_TIMEOUT = 60.0
 
 
 @contextmanager
-def locked(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
+def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the record's lock (.<name>.lock beside it): merges and edits of one record run one at a time."""
     from filelock import FileLock, Timeout
 
+    timeout = LOCK_TIMEOUT if timeout is None else timeout
+    if not path.parent.is_dir():  # the lock would create the folder
+        raise PostmortemError("no such folder", path=path.parent)
     lock = FileLock(str(path.with_name(f".{path.name}.lock")))
     try:
-        with lock.acquire(timeout=timeout):
-            yield
+        lock.acquire(timeout=timeout)
     except Timeout:
-        raise PostmortemError(f"still locked after {timeout:.0f} s by another merge or edit", path=path) from None
+        raise PostmortemError(f"still locked after {timeout:g} s by another merge or edit", path=path) from None
+    except OSError as err:  # a read-only folder: the lock file cannot be made
+        raise PostmortemError(f"cannot create the lock file: {err.strerror or err}", path=lock.lock_file) from None
+    try:
+        yield
+    finally:
+        lock.release()

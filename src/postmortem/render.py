@@ -20,6 +20,8 @@ def reports_dir() -> Path:
 
 def _finalize(value: Any) -> Any:
     """Every {{ value }} in a template is escaped here, so no template can forget it."""
+    if type(value) is str:  # the common case first: a plain string (Markup is a subclass, not this)
+        return escape.markdown(value)
     from markupsafe import Markup
 
     if isinstance(value, Markup) or isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):

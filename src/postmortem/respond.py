@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,19 +33,26 @@ def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str
     return Response(given_name.strip(), given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
 
 
-def interview(session: Session, name: str, role: str | None) -> tuple[Path, Response]:
-    """Interview this person, resuming their draft; every answer is on disk as soon as it is given."""
+def interview(
+    session: Session, name: str, role: str | None, *, no_nudges: bool = False, tell: Callable[[str], None] | None = None
+) -> tuple[Path, Response]:
+    """Interview this person: a new response, their draft resumed, or their finished answers for editing.
+
+    Every answer is on disk as soon as it is given; `tell` gets a line saying which of the three it is.
+    """
     from postmortem import interview as interview_mod
+    from postmortem import nudges as nudges_mod
 
     qset = session.question_set()
     folder = session.folder
     response = session_mod.find_response(folder, name, qset)
     path = folder / session_mod.RESPONSES_DIR / f"{session_mod.slugify(name)}.toml"
-    if response is not None and response.complete:
-        raise PostmortemError(
-            f"{response.name} has answered already ({path}); edit that file to change the answers, "
-            "or delete it to answer again"
-        )
+    editing = response is not None and response.complete
+    if tell is not None and response is not None:
+        if editing:
+            tell(f"You have answered already ({path}): your answers are shown for editing, Enter keeps each one.")
+        else:
+            tell(f"Resuming your draft ({path}): {len(response.done)} of {len(qset.questions)} questions answered.")
     response = response or Response(name.strip(), "")
     if role is not None:
         response.role = role.strip()
@@ -52,7 +60,31 @@ def interview(session: Session, name: str, role: str | None) -> tuple[Path, Resp
         response.role = interview_mod.ask_text("Your role on this project", instruction="(for example: QA lead)")
     try:
         session_mod.save_response(folder, response)
-        interview_mod.run(qset, response, lambda r: session_mod.save_response(folder, r))
+        nudge = nudges_mod.for_interview(folder, session.invited, session.nudges, no_nudges) or None
+        (interview_mod.edit if editing else interview_mod.run)(qset, response, lambda r: session_mod.save_response(folder, r), nudge)
     except (KeyboardInterrupt, EOFError):
         raise Interrupted(f"Stopped. Your answers so far are saved in {path}; run the same command to continue.") from None
     return path, response
+
+
+def ask_name(session: Session, tell: Callable[[str], None]) -> str:
+    """Ask the person's name until it is theirs to use: a name whose file belongs to someone else is asked again."""
+    from postmortem import interview as interview_mod
+
+    while True:
+        name = interview_mod.ask_text("Your name", validate=lambda t: bool(t.strip()) or "Please give a name")
+        owner = _other_owner(session.folder, name)
+        if owner is None:
+            return name
+        tell(f"postmortem: {session_mod.name_taken(session.folder, name, owner).detail}")
+
+
+def _other_owner(folder: Path, name: str) -> str | None:
+    """The name of someone else whose response file this name would use, if any."""
+    path = session_mod.responses_dir(folder) / f"{session_mod.slugify(name)}.toml"
+    if not path.exists() and not path.is_symlink():
+        return None
+    owner = store.read_toml(path).get("name")
+    if isinstance(owner, str) and session_mod.same_person(owner, name):
+        return None
+    return str(owner)

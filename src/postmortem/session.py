@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import os
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ RESPONSES_DIR = "responses"
 RECORD_FILE = "record.toml"
 REPORT_FILE = "report.md"
 QUESTIONS_FILE = "questions.toml"
+DEFAULT_DOTS = 3
 
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(10)), *(f"lpt{i}" for i in range(10))}
 
@@ -57,6 +59,8 @@ class Session:
     date: dt.date
     anonymous: bool = False
     invited: list[str] = field(default_factory=list)
+    dots: int = DEFAULT_DOTS  # how many dots each participant spreads over the actions when voting
+    nudges: bool | list[str] = True  # interview nudges: all, none, or some of nudges.KINDS
 
     @property
     def path(self) -> Path:
@@ -75,6 +79,8 @@ class Session:
             "date": self.date,
             "anonymous": self.anonymous,
             "invited": self.invited,
+            "dots": self.dots,
+            "nudges": self.nudges,
         }
 
 
@@ -85,7 +91,7 @@ def load_session(folder: Path) -> Session:
     data = store.read_toml(path)
     with about(path):
         store.check_schema_version(data, path)
-        unknown = sorted(set(data) - {"schema_version", "project", "format", "date", "anonymous", "invited"})
+        unknown = sorted(set(data) - {"schema_version", "project", "format", "date", "anonymous", "invited", "dots", "nudges"})
         if unknown:
             raise PostmortemError(f"unknown key {unknown[0]!r}")
         project = data.get("project")
@@ -100,16 +106,22 @@ def load_session(folder: Path) -> Session:
         invited = data.get("invited", [])
         if not isinstance(invited, list) or not all(isinstance(n, str) for n in invited):
             raise PostmortemError("invited must be a list of names")
+        dots = data.get("dots", DEFAULT_DOTS)
+        if not isinstance(dots, int) or isinstance(dots, bool) or not 1 <= dots <= 100:
+            raise PostmortemError(f"dots must be a whole number from 1 to 100, not {dots!r}")
+        nudges = data.get("nudges", True)
+        if not isinstance(nudges, bool) and not (isinstance(nudges, list) and all(n in ("tangible", "blame") for n in nudges)):
+            raise PostmortemError(f"nudges must be true, false or a list of 'tangible' and 'blame', not {nudges!r}")
         date = answers_mod.parse_date(data.get("date"), "date")
-    return Session(folder, project.strip(), fmt, date, anonymous, invited)
+    return Session(folder, project.strip(), fmt, date, anonymous, invited, dots, nudges=nudges)
 
 
-def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = None) -> Session:
+def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = None, anonymous: bool = False) -> Session:
     """Write a new postmortem.toml; the format is checked before anything is written."""
     if not project.strip():
         raise PostmortemError("the project name must not be empty")
     qset = questionsets.load(fmt)
-    session = Session(folder, project.strip(), qset.id, date or now().date())
+    session = Session(folder, project.strip(), qset.id, date or now().date(), anonymous)
     folder.mkdir(parents=True, exist_ok=True)
     try:
         if not session.path.exists():  # the session carries its own copy: every participant answers the same questions
@@ -121,6 +133,28 @@ def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = 
     return session
 
 
+def add_invitees(folder: Path, names: list[str]) -> list[str]:
+    """Add names to the session's `invited` list (same person counted once); returns those added."""
+    from postmortem.record import locked
+
+    path = folder / SESSION_FILE
+    with locked(folder / RECORD_FILE):  # the folder's one lock file (.record.toml.lock), already git-ignored
+        session = load_session(folder)  # valid before it is rewritten
+        data = store.read_toml(path)  # keeps every key as written
+        invited = list(session.invited)
+        added = []
+        for name in (n.strip() for n in names):
+            if not name:
+                raise PostmortemError("an invited name must not be empty")
+            if not any(same_person(name, known) for known in invited):
+                invited.append(name)
+                added.append(name)
+        if added:
+            data["invited"] = invited
+            store.write_toml(path, data)
+    return added
+
+
 @dataclass
 class Response:
     name: str
@@ -129,6 +163,7 @@ class Response:
     complete: bool = False
     done: list[str] = field(default_factory=list)
     updated: dt.datetime | None = None
+    votes: dict[str, int] | None = None  # dots per action id; None: not read, save_response keeps the file's
 
     @property
     def slug(self) -> str:
@@ -145,11 +180,16 @@ class Response:
         if not self.complete:
             data["done"] = self.done
         data["answers"] = answers_mod.to_toml(self.answers)
+        if self.votes:
+            data["votes"] = dict(self.votes)
         return data
 
 
 def responses_dir(folder: Path) -> Path:
-    return folder / RESPONSES_DIR
+    directory = folder / RESPONSES_DIR
+    if directory.is_symlink():  # it could lead anywhere: responses are never read or written through it
+        raise PostmortemError("is a symbolic link; refusing to follow it out of the post-mortem folder", path=directory)
+    return directory
 
 
 def response_paths(folder: Path) -> list[Path]:
@@ -169,7 +209,7 @@ def _name_field(data: dict[str, Any], key: str = "name") -> str:
 def parse_response(data: dict[str, Any], qset: QuestionSet, source: Path | str) -> Response:
     with about(source):
         store.check_schema_version(data, source)
-        unknown = sorted(set(data) - {"schema_version", "name", "role", "status", "updated", "done", "answers"})
+        unknown = sorted(set(data) - {"schema_version", "name", "role", "status", "updated", "done", "answers", "votes"})
         if unknown:
             raise PostmortemError(f"unknown key {unknown[0]!r}")
         status = data.get("status", "complete")
@@ -184,6 +224,11 @@ def parse_response(data: dict[str, Any], qset: QuestionSet, source: Path | str) 
         role = data.get("role", "")
         if not isinstance(role, str):
             raise PostmortemError("role must be a string")
+        votes = data.get("votes", {})
+        if not isinstance(votes, dict) or not all(
+            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in votes.values()
+        ):
+            raise PostmortemError("votes must be a table of action ids and whole numbers of dots, such as {A1 = 2, A3 = 1}")
         return Response(
             name=_name_field(data),
             role=role.strip(),
@@ -191,11 +236,35 @@ def parse_response(data: dict[str, Any], qset: QuestionSet, source: Path | str) 
             complete=status == "complete",
             done=done,
             updated=updated,
+            votes=votes,
         )
 
 
 def read_response(path: Path, qset: QuestionSet) -> Response:
     return parse_response(store.read_toml(path), qset, path)
+
+
+def read_responses(folder: Path, qset: QuestionSet) -> list[Response]:
+    """Every response file in the folder; two files claiming the same participant are an error naming both."""
+    paths = response_paths(folder)
+    responses = [read_response(path, qset) for path in paths]
+    check_distinct(paths, responses)
+    return responses
+
+
+def check_distinct(paths: list[Path], responses: list[Response]) -> None:
+    """Two response files claiming the same participant: an error naming both (and the second one's name line)."""
+    seen: dict[str, Path] = {}
+    for path, response in zip(paths, responses):
+        key = unicodedata.normalize("NFKC", response.name).casefold().strip()
+        if key not in seen:
+            seen[key] = path
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        line = next((n for n, text in enumerate(lines, 1) if re.match(r"\s*name\s*=", text)), None)
+        raise PostmortemError(
+            f"claims the same participant {response.name!r} as {seen[key]}; remove one of the two files", path=path, line=line
+        )
 
 
 def find_response(folder: Path, name: str, qset: QuestionSet) -> Response | None:
@@ -224,6 +293,8 @@ def save_response(folder: Path, response: Response) -> Path:
     directory = responses_dir(folder)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{response.slug}.toml"
+    if not is_token(response.name) and _anonymous(folder):
+        raise PostmortemError("this post-mortem is anonymous: a response is filed under a token, never under a name")
     response.updated = now()
     data = response.to_toml()
     try:
@@ -235,5 +306,35 @@ def save_response(folder: Path, response: Response) -> Path:
     owner = existing.get("name")
     if not isinstance(owner, str) or not same_person(owner, response.name):
         raise name_taken(folder, response.name, str(owner))
+    if response.votes is None and isinstance(existing.get("votes"), dict):
+        data["votes"] = existing["votes"]  # answering again keeps the votes cast
     store.write_toml(path, data)
     return path
+
+
+def new_token() -> str:
+    """A random name for an anonymous response file: the person keeps it, the folder never knows who."""
+    return secrets.token_hex(8)
+
+
+def is_token(text: str) -> bool:
+    return re.fullmatch(r"[0-9a-f]{16}", text) is not None
+
+
+def token_for(folder: Path, token: str | None, *, new: bool = True) -> str:
+    """The token an anonymous response is filed under: the one given (whose file must exist), or a new one."""
+    if token is None:
+        if not new:
+            raise PostmortemError("this post-mortem is anonymous: give the token you were given when you answered (--token)")
+        return new_token()
+    token = token.strip().lower()
+    if not is_token(token):
+        raise PostmortemError("--token must be the 16 letters and digits you were given when you answered")
+    if not (responses_dir(folder) / f"{token}.toml").is_file():
+        raise PostmortemError(f"no response is filed under the token {token} in {responses_dir(folder)}")
+    return token
+
+
+def _anonymous(folder: Path) -> bool:
+    path = folder / SESSION_FILE
+    return path.is_file() and store.read_toml(path).get("anonymous") is True

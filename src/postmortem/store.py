@@ -6,6 +6,8 @@ import os
 import re
 import tempfile
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,15 @@ from postmortem.errors import PostmortemError
 SCHEMA_VERSION = 1
 MAX_BYTES = 1024 * 1024
 
+MAX_KEY_DEPTH = 64
+# A dotted key (a.b.c = 1, [a.b.c]) of more than MAX_KEY_DEPTH parts: tomllib takes quadratic time
+# and memory on those (a 200 KB file of `a.a.a...` runs for minutes), so they are refused first.
+_DEEP_KEY = re.compile(
+    r"""(?<![\w"'-])(?:(?:[A-Za-z0-9_-]++|"[^"\\\n]*+"|'[^'\n]*+')[ \t]*+\.[ \t]*+){%d,}""" % MAX_KEY_DEPTH
+)
+# Such a key is on one line and has MAX_KEY_DEPTH dots: this much cheaper test rules it out first,
+# so a large record (tens of MB) is not scanned with the slower pattern above.
+_MANY_DOTS = re.compile(r"^(?:[^\n.]*+\.){%d}" % MAX_KEY_DEPTH, re.MULTILINE)
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
 
 
@@ -28,6 +39,10 @@ def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise PostmortemError(f"not valid UTF-8 (byte {err.start})", path=source, line=line) from None
+    deep = _DEEP_KEY.search(text) if _MANY_DOTS.search(text) else None
+    if deep:
+        line = text.count("\n", 0, deep.start()) + 1
+        raise PostmortemError(f"invalid TOML: a key nested more than {MAX_KEY_DEPTH} levels deep", path=source, line=line)
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -42,7 +57,32 @@ def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
             line = int(match.group(1)) if match.group(1) else text.count("\n") + 1
         raise PostmortemError(f"invalid TOML: {message[:1].lower()}{message[1:]}", path=source, line=line) from None
     except RecursionError:
-        raise PostmortemError("invalid TOML: nested too deeply", path=source) from None
+        raise PostmortemError("invalid TOML: nested too deeply", path=source, line=_deep_line(text)) from None
+
+
+def _deep_line(text: str, limit: int = 100) -> int | None:
+    """The line where arrays and inline tables first nest more than limit deep (strings skipped):
+    tomllib gives up with RecursionError there and names no line."""
+    depth, line, quote, index = 0, 1, "", 0
+    while index < len(text):
+        char = text[index]
+        if char == "\n":
+            line += 1
+        elif quote:
+            if char == "\\" and quote == '"':
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return line
+        elif char in "]}":
+            depth -= 1
+        index += 1
+    return None
 
 
 def read_toml(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
@@ -112,24 +152,39 @@ def _sync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """A failed write (full disk, read-only folder) is one line naming the file; the old file is untouched."""
+    try:
+        yield
+    except FileExistsError:
+        raise
+    except FileNotFoundError:
+        raise PostmortemError("cannot write: no such folder", path=path) from None
+    except OSError as err:
+        raise PostmortemError(f"cannot write: {err.strerror or err}", path=path) from None
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace path with text: readers see the old file or the new one, never a part."""
-    tmp = _write_temp(path, text)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    with _writing(path):
+        tmp = _write_temp(path, text)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(tmp)
+            raise
     _sync_dir(path.parent)
 
 
 def create_text_exclusive(path: Path, text: str) -> None:
     """Create path with text, complete or not at all; FileExistsError when it already exists."""
-    tmp = _write_temp(path, text)
-    try:
-        os.link(tmp, path)
-    finally:
-        os.unlink(tmp)
+    with _writing(path):
+        tmp = _write_temp(path, text)
+        try:
+            os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     _sync_dir(path.parent)
 
 

@@ -1,0 +1,352 @@
+"""Follow-up across post-mortems: find every record under some folders, list their action items,
+close or reopen one in its own record, and carry still-open actions into the next post-mortem of
+the same project.
+
+Records are found by name: `record.toml` (a post-mortem folder) or `<page>.record.toml` (published
+beside a wiki page). Only record files are read (tomllib): no templates, no prompts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from postmortem.errors import PostmortemError
+
+RECORD_NAME = "record.toml"
+RECORD_SUFFIX = ".record.toml"
+SESSION_NAME = "postmortem.toml"
+OPEN = ("open", "in progress")
+ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record")
+
+_ACTION_NUMBER = re.compile(r"(\d+)$")
+
+
+def slug(text: str) -> str:
+    from postmortem.session import slugify
+
+    return slugify(text)
+
+
+@dataclass
+class Found:
+    """One record found on disk (only the parts follow-up reads)."""
+
+    path: Path
+    record: dict[str, Any]
+
+    @property
+    def project(self) -> str:
+        return self.record["project"]
+
+    @property
+    def date(self) -> dt.date:
+        return self.record["date"]
+
+    @property
+    def name(self) -> str:
+        """The post-mortem folder's name, or the wiki page's name."""
+        if self.path.name == RECORD_NAME:
+            return self.path.resolve().parent.name
+        return self.path.name[: -len(RECORD_SUFFIX)] if self.path.name.endswith(RECORD_SUFFIX) else self.path.stem
+
+    def matches(self, qualifier: str) -> bool:
+        """qualifier names this post-mortem: its project or folder/page name (as slugs, or the
+        start of the project's), or its date."""
+        wanted = slug(qualifier)
+        project = slug(self.project)
+        return (
+            wanted in (project, slug(self.name))
+            or project.startswith(wanted + "-")
+            or qualifier.strip() == self.date.isoformat()
+        )
+
+
+# -- finding and reading records ---------------------------------------------------------------
+
+
+def is_record_name(name: str) -> bool:
+    return name == RECORD_NAME or (name.endswith(RECORD_SUFFIX) and not name.startswith("."))
+
+
+def record_files(paths: Iterable[Path]) -> list[Path]:
+    """Every record file under paths (a file given by name is taken as it is); hidden folders and
+    a post-mortem's responses/ folder are skipped."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            found.append(path)
+            continue
+        if not path.is_dir():
+            raise PostmortemError("no such file or folder", path=path)
+        for top, dirs, files in os.walk(path):
+            if SESSION_NAME in files and "responses" in dirs:
+                dirs.remove("responses")
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            found.extend(Path(top, f) for f in sorted(files) if is_record_name(f))
+    return list(dict.fromkeys(found))
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """The record at path, checked; a symlink or a bad file is a PostmortemError naming it."""
+    from postmortem import record as record_mod
+
+    return record_mod.load_record(path)
+
+
+def _preference(path: Path) -> int:
+    """A post-mortem's own record before a copy published to a wiki."""
+    return 0 if path.name == RECORD_NAME and (path.parent / SESSION_NAME).is_file() else 1
+
+
+def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemError]]:
+    """Every readable record under paths, and an error for each one that is not. A post-mortem
+    found twice (its folder and its wiki copy) is kept once, from its own folder when there."""
+    found: dict[tuple[Any, ...], Found] = {}
+    errors: list[PostmortemError] = []
+    files = record_files(paths)
+    for path in sorted(files, key=_preference):
+        try:
+            data = read_record(path)
+        except PostmortemError as err:
+            errors.append(err)
+            continue
+        key = (slug(data["project"]), data["date"], data.get("format"), data.get("participant_count"))
+        found.setdefault(key, Found(path, data))
+    order = {path: index for index, path in enumerate(files)}
+    return sorted(found.values(), key=lambda f: order[f.path]), errors
+
+
+# -- action items ------------------------------------------------------------------------------
+
+
+def actions_of(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        item
+        for section in record.get("sections", [])
+        if section.get("kind") == "items"
+        for item in section.get("items", [])
+        if isinstance(item, dict) and item.get("id")
+    ]
+
+
+def _as_date(value: Any) -> dt.date | None:
+    from postmortem.answers import parse_date
+
+    try:
+        return parse_date(value, "date")
+    except PostmortemError:
+        return None
+    return None
+
+
+def _id_key(action_id: str) -> tuple[int, str]:
+    match = _ACTION_NUMBER.search(action_id)
+    return (int(match.group(1)) if match else 0, action_id)
+
+
+def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
+    """One row per action item: project, date, id, action, owner, due, status, overdue, age (days
+    since the post-mortem), record (its file); oldest post-mortem first."""
+    rows = []
+    for entry in found:
+        for item in actions_of(entry.record):
+            status = str(item.get("status") or "open")
+            due = item.get("due")
+            due_date = _as_date(due)
+            rows.append(
+                {
+                    "project": entry.project,
+                    "date": entry.date,
+                    "id": str(item["id"]),
+                    "action": str(item.get("text", "")),
+                    "owner": str(item.get("owner") or ""),
+                    "due": due_date if due_date else str(due or ""),
+                    "status": status,
+                    "overdue": bool(due_date and due_date < today and status in OPEN),
+                    "age": (today - entry.date).days,
+                    "record": str(entry.path),
+                }
+            )
+    rows.sort(key=lambda r: (r["date"], r["project"].casefold(), _id_key(r["id"])))
+    return rows
+
+
+def select(rows: list[dict[str, Any]], *, everything: bool = False, owner: str | None = None, overdue: bool = False) -> list[dict[str, Any]]:
+    from postmortem.session import same_person
+
+    return [
+        r
+        for r in rows
+        if (everything or r["status"] in OPEN)
+        and (owner is None or same_person(r["owner"], owner))
+        and (not overdue or r["overdue"])
+    ]
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return "" if value is None else str(value)
+
+
+def to_json(rows: list[dict[str, Any]]) -> str:
+
+    return json.dumps(
+        [{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()} for row in rows],
+        indent=2,
+        ensure_ascii=False,
+    ) + "\n"
+
+
+def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = ACTION_COLUMNS) -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row[c]) if not isinstance(row[c], bool) else ("yes" if row[c] else "no") for c in columns])
+    return out.getvalue()
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def table(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]]) -> str:
+    """An aligned plain-text table: columns are (key, heading, widest); participants' text is made
+    plain (no escape sequences, one line) and long cells are clipped."""
+    from postmortem.escape import plain
+
+    cells = [[_clip(plain(_cell(row[key])), widest) for key, _, widest in columns] for row in rows]
+    headings = [heading for _, heading, _ in columns]
+    widths = [max([len(h), *(len(line[i]) for line in cells)]) for i, h in enumerate(headings)]
+    lines = [headings, *cells]
+    return "".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n" for line in lines)
+
+
+def actions_table(rows: list[dict[str, Any]]) -> str:
+    rows = [{**r, "age": f"{r['age']}d"} for r in rows]
+    columns = [
+        ("project", "PROJECT", 32),
+        ("date", "DATE", 10),
+        ("id", "ID", 8),
+        ("action", "ACTION", 60),
+        ("owner", "OWNER", 20),
+        ("due", "DUE", 10),
+        ("status", "STATUS", 11),
+        ("overdue", "OVERDUE", 7),
+        ("age", "AGE", 6),
+    ]
+    return table(rows, columns)
+
+
+# -- closing and reopening ---------------------------------------------------------------------
+
+
+def _label(entry: Found, others: list[Found]) -> str:
+    """The shortest qualifier that names entry among others."""
+    for qualifier in (*sorted((slug(entry.name), slug(entry.project)), key=len), entry.date.isoformat()):
+        if sum(o.matches(qualifier) for o in others) == 1:
+            return qualifier
+    return slug(entry.name)
+
+
+def resolve(found: list[Found], reference: str) -> tuple[Found, str]:
+    """The one record holding the action `reference` (`A2`, or `project:A2`); otherwise an error
+    listing the candidates."""
+    qualifier, _, action_id = reference.strip().rpartition(":")
+    action_id = action_id.strip()
+    if not action_id:
+        raise PostmortemError(f"no action id in {reference!r}; give one such as A2 or colorado-office:A2")
+    scope = [f for f in found if f.matches(qualifier)] if qualifier else found
+    if qualifier and not scope:
+        names = ", ".join(sorted({slug(f.project) for f in found})) or "none found"
+        raise PostmortemError(f"no post-mortem matches {qualifier!r} (projects: {names})")
+    hits = [f for f in scope if any(str(i["id"]).casefold() == action_id.casefold() for i in actions_of(f.record))]
+    if len(hits) == 1:
+        return hits[0], action_id
+    if not hits:
+        known = [f"{_label(f, found)}:{i['id']}" for f in scope for i in actions_of(f.record)]
+        listed = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
+        raise PostmortemError(f"no action {action_id!r} found (actions: {listed or 'none'})")
+    listed = "; ".join(f"{_label(f, hits)}:{action_id} ({f.project}, {f.date}, {f.path})" for f in hits)
+    raise PostmortemError(f"action {action_id!r} is in {len(hits)} post-mortems; qualify it: {listed}")
+
+
+def set_status(found: list[Found], reference: str, status: str) -> str:
+    """Set the action's status in its own record, atomically and under the record's lock."""
+    from postmortem import facilitate
+
+    entry, action_id = resolve(found, reference)
+
+    def edit(record: dict[str, Any]) -> str:
+        item = facilitate.find_action(record, action_id)
+        before = item.get("status") or "open"
+        item["status"] = status
+        what = "already " + status if before == status else f"{before} -> {status}"
+        return f"{item['id']} of {record['project']} ({record['date']}): {what} in {entry.path}."
+
+    return facilitate.change(entry.path, edit)
+
+
+# -- carried over ------------------------------------------------------------------------------
+
+
+def _session_says_other(folder: Path, project_slug: str, before: dt.date) -> bool:
+    """A sibling's postmortem.toml shows, without reading its record, that it is another project
+    or not earlier (a session that does not read is no proof: its record is read)."""
+    try:
+        data = tomllib.loads((folder / SESSION_NAME).read_text(encoding="utf-8"))
+        project, date = data["project"], data["date"]
+        return slug(project) != project_slug or not (isinstance(date, dt.date) and date < before)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+
+
+def earlier_records(folder: Path, project: str, date: dt.date, history: Iterable[Path] = ()) -> tuple[list[Found], list[PostmortemError]]:
+    """The records of earlier post-mortems of this project: in the folders beside this one, and
+    under the history paths."""
+    here = folder.resolve()
+    project_slug = slug(project)
+    candidates: list[Path] = []
+    try:
+        siblings = sorted(d for d in here.parent.iterdir() if not d.name.startswith(".") and d != here)
+    except OSError:
+        siblings = []
+    for sibling in siblings:
+        record = sibling / RECORD_NAME
+        if record.is_file() and not _session_says_other(sibling, project_slug, date):
+            candidates.append(record)
+    candidates += [p for p in record_files(history) if p.resolve().parent != here or p.name != RECORD_NAME]
+    found, errors = load_records(candidates)
+    return [f for f in found if slug(f.project) == project_slug and f.date < date], errors
+
+
+def carried_over(folder: Path, project: str, date: dt.date, history: Iterable[Path] = ()) -> tuple[list[dict[str, Any]], list[PostmortemError]]:
+    """The still-open actions of earlier post-mortems of this project, for the record's
+    [[carried_over]] list, oldest first; and the records that could not be read."""
+    found, errors = earlier_records(folder, project, date, history)
+    carried = []
+    for entry in sorted(found, key=lambda f: f.date):
+        for item in sorted(actions_of(entry.record), key=lambda i: _id_key(str(i["id"]))):
+            status = str(item.get("status") or "open")
+            if status not in OPEN:
+                continue
+            row: dict[str, Any] = {"project": entry.project, "date": entry.date, "id": str(item["id"]), "text": str(item.get("text", ""))}
+            for key in ("owner", "due"):
+                if item.get(key):
+                    row[key] = item[key]
+            row["status"] = status
+            row["source"] = Path(os.path.relpath(entry.path.resolve(), folder.resolve())).as_posix()
+            carried.append(row)
+    return carried, errors

@@ -1,0 +1,163 @@
+"""Dot-voting: each participant spreads a few dots over the record's actions.
+
+The votes live in the voter's own response file (`votes = {A1 = 2, A3 = 1}`), so people voting in
+one git repository never touch the same file; voting again replaces that person's votes. merge adds
+them up into each action's `votes` (a total, never who gave it) and orders the actions by it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from postmortem import escape
+from postmortem import record as record_mod
+from postmortem import session as session_mod
+from postmortem.errors import PostmortemError
+from postmortem.session import Response, Session
+
+_PAIR = re.compile(r"^([^=]+)=(.*)$")
+
+
+def actions(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record's action items (the improvements), in the record's order."""
+    return [
+        item
+        for section in record.get("sections", [])
+        if section.get("actions")
+        for item in section.get("items", [])
+        if isinstance(item, dict) and item.get("id")
+    ]
+
+
+def load_actions(folder: Path) -> list[dict[str, Any]]:
+    """The actions of the folder's merged record; there must be a record with at least one."""
+    path = folder / session_mod.RECORD_FILE
+    if not path.exists():
+        raise PostmortemError(
+            f"no {session_mod.RECORD_FILE} yet: votes go to the merged actions, so run `postmortem merge {folder}` first",
+            path=folder,
+        )
+    found = actions(record_mod.load_record(path))
+    if not found:
+        raise PostmortemError("the record has no actions to vote on", path=path)
+    return found
+
+
+def parse_votes(text: str) -> dict[str, int]:
+    """`A1=2,A3=1` (commas or spaces between) as {id: dots}; an empty text is no votes."""
+    votes: dict[str, int] = {}
+    for part in (p for p in re.split(r"[,\s]+", re.sub(r"\s*=\s*", "=", text.strip())) if p):
+        match = _PAIR.match(part)
+        if not match:
+            raise PostmortemError(f"--votes: {part!r} is not ACTION=DOTS, as in A1=2")
+        action_id, number = match.group(1), match.group(2).strip()
+        if not re.fullmatch(r"[+-]?\d+", number):
+            raise PostmortemError(f"--votes: {number!r} is not a whole number of dots ({part})")
+        if int(number) < 0:
+            raise PostmortemError(f"--votes: dots cannot be negative ({part})")
+        if action_id.casefold() in (known.casefold() for known in votes):
+            raise PostmortemError(f"--votes: {action_id} is given twice")
+        votes[action_id] = int(number)
+    return votes
+
+
+def check(votes: dict[str, int], available: list[dict[str, Any]], dots: int) -> dict[str, int]:
+    """votes with each id spelled as in the record and zeros left out; unknown ids and overspending refused."""
+    ids = {str(item["id"]).casefold(): str(item["id"]) for item in available}
+    checked: dict[str, int] = {}
+    for action_id, number in votes.items():
+        known = ids.get(action_id.casefold())
+        if known is None:
+            raise PostmortemError(f"no action {action_id!r} to vote for (the actions are {', '.join(ids.values())})")
+        if number:
+            checked[known] = number
+    spent = sum(checked.values())
+    if spent > dots:
+        raise PostmortemError(f"that is {spent} dots, but each person has {dots} in this post-mortem")
+    return checked
+
+
+def voter(session: Session, name: str | None, token: str | None) -> Response:
+    """The voter's own response: found by name, or by token when the post-mortem is anonymous."""
+    qset = session.question_set()
+    if session.anonymous:
+        if name is not None:
+            raise PostmortemError("this post-mortem is anonymous: vote with the token you were given (--token), not a name")
+        return session_mod.find_response(session.folder, session_mod.token_for(session.folder, token, new=False), qset)
+    if token is not None:
+        raise PostmortemError("--token is for anonymous post-mortems; give your --name")
+    if name is None or not name.strip():
+        raise PostmortemError("give your --name")
+    response = session_mod.find_response(session.folder, name.strip(), qset)
+    if response is None:
+        raise PostmortemError(
+            f"{escape.plain(name)} has no response in {session_mod.responses_dir(session.folder)}: "
+            f"only participants vote, so answer first (postmortem start {session.folder})"
+        )
+    return response
+
+
+def cast(session: Session, response: Response, votes: dict[str, int]) -> Path:
+    """Store votes in the voter's own response file, replacing any they cast before."""
+    response.votes = dict(votes)
+    return session_mod.save_response(session.folder, response)
+
+
+def ask(available: list[dict[str, Any]], dots: int, previous: dict[str, int]) -> dict[str, int]:
+    """Ask, action by action, how many of the dots left go to it (the earlier vote offered as default)."""
+    from postmortem import interview
+
+    interview.say(f"You have {dots} dots to spread over {len(available)} actions; Enter gives an action none.", "bold")
+    votes: dict[str, int] = {}
+    left = dots
+    for item in available:
+        if not left:
+            break
+        action_id = str(item["id"])
+        before = previous.get(action_id, 0)
+
+        def valid(text: str, left: int = left) -> bool | str:
+            text = text.strip()
+            return (not text or re.fullmatch(r"[0-9]+", text) is not None and int(text) <= left) or f"A whole number from 0 to {left}"
+
+        answer = interview.ask_text(
+            f"{escape.plain(action_id)} {escape.plain(str(item.get('text', '')))}",
+            default=str(before) if 0 < before <= left else "",
+            instruction=f"({left} of {dots} dots left)",
+            validate=valid,
+        )
+        if answer and int(answer):
+            votes[action_id] = int(answer)
+            left -= int(answer)
+    return votes
+
+
+def tally(session: Session, sections: list[dict[str, Any]], responses: list[Response]) -> None:
+    """Each action's `votes`: the dots every response gave it; actions then go by votes, most first.
+
+    Only when someone has voted; the order among equal votes stays the one merge gave (count, id).
+    A response file spending more dots than the session allows (edited by hand) is refused."""
+    totals: Counter[str] = Counter()
+    for response in responses:
+        spent = sum((response.votes or {}).values())
+        if spent > session.dots:
+            raise PostmortemError(
+                f"votes spend {spent} dots, but each person has {session.dots}",
+                path=session_mod.responses_dir(session.folder) / f"{response.slug}.toml",
+            )
+        for action_id, number in (response.votes or {}).items():
+            totals[action_id.casefold()] += number
+    if not totals:
+        return
+    for section in sections:
+        if section.get("actions"):
+            for item in section.get("items", []):
+                item["votes"] = totals.get(str(item.get("id", "")).casefold(), 0)
+            section["items"].sort(key=lambda item: -item["votes"])
+
+
+def describe(votes: dict[str, int]) -> str:
+    return ", ".join(f"{action_id} {number}" for action_id, number in votes.items()) or "none"
