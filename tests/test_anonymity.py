@@ -181,6 +181,8 @@ def test_a_record_marked_anonymous_never_shows_names_even_if_they_are_in_it(tmp_
     (folder / "record.toml").write_text(tomli_w.dumps({**record, "anonymous": True}), encoding="utf-8")
     report = run("render", folder).stdout
     assert "**Participants:** 1 (anonymous: counts only, no names)\n" in report and "Appendix" not in report
+    assert "- Fine (1 person)\n" in report and "Zebulon" not in report
+    assert "Zebulon" not in run("render", folder, "--to", "html").stdout
 
 
 def test_anonymous_remerge_drops_an_action_nobody_raises_any_more(tmp_path: Path) -> None:

@@ -292,3 +292,12 @@ def test_user_sets_folder_and_the_session_copy(cli, tmp_path: Path, monkeypatch)
     assert cli("start", folder, "--answers", second).exit_code == 0
     assert cli("merge", folder).exit_code == 0
     assert "- Release notes early (Ann)" in cli("render", folder).stdout
+
+
+def test_an_answer_of_only_invisible_characters_counts_as_empty(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    result = start(cli, folder, "Ann", {"went_well": ["\u200b\x08", "Real"]})
+    assert result.exit_code == 2 and "answers.went_well[1].text must not be empty" in result.stderr
+    assert start(cli, folder, "Ann", {"went_well": ["Real"], "takeaways": "\u202e\u200b"}).exit_code == 0
+    answers = read(folder / "responses" / "ann.toml")["answers"]
+    assert answers["went_well"] == ["Real"] and answers["takeaways"] == ""

@@ -246,3 +246,21 @@ def test_record_votes_survive_toml_round_trip(cli, tmp_path: Path) -> None:
     assert record["sections"][2]["items"][0]["votes"] == 3
     html = cli("render", folder, "--to", "html").stdout
     assert "<th>Votes</th>" in html
+
+
+def test_the_incident_report_shows_votes_too(cli, tmp_path: Path) -> None:
+    import shutil
+
+    from conftest import REPO
+
+    folder = tmp_path / "incident"
+    shutil.copytree(REPO / "examples" / "incident-checkout-outage", folder)
+    assert "| Votes |" not in cli("render", folder).stdout
+    assert vote(cli, folder, "Mei", "A7=2,A3=1").exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert "| ID | Action | Type | Owner | Status | Votes | Raised by |\n" in report
+    rows = [line for line in report.split("## Action items", 1)[1].split("\n## ", 1)[0].splitlines() if line.startswith("| A")]
+    assert [row.split(" | ")[0] for row in rows[:2]] == ["| A7", "| A3"]
+    assert rows[0].split(" | ")[5] == "2"
+

@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from postmortem.errors import PostmortemError
+from postmortem.escape import plain
 from postmortem.questionsets import EVENT_FIELDS, PEOPLE_FIELDS, Question, QuestionSet
 
 MAX_TEXT = 4000
@@ -29,6 +30,8 @@ def _string(value: Any, key: str, *, required: bool = False) -> str:
     if not isinstance(value, str):
         raise PostmortemError(f"{key} must be text, not {type(value).__name__}")
     value = value.strip()
+    if value and not plain(value):  # only invisible characters: it would show as nothing
+        value = ""
     if required and not value:
         raise PostmortemError(f"{key} must not be empty")
     if len(value) > MAX_TEXT:

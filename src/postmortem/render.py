@@ -46,6 +46,15 @@ def _raised_by(entry: dict[str, Any]) -> str:
     return ", ".join(names)
 
 
+def _without_names(value: Any) -> Any:
+    """value with every `raised_by` list left out, however deep."""
+    if isinstance(value, dict):
+        return {k: _without_names(v) for k, v in value.items() if k != "raised_by"}
+    if isinstance(value, list):
+        return [_without_names(v) for v in value]
+    return value
+
+
 def _item_line(entry: Any) -> str:
     if isinstance(entry, str):
         return entry
@@ -148,6 +157,8 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
         name = f"{record.get('format', '')}.md.j2"
     env = environment(extra_dir)
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **record}
+    if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
+        context.update(participants=[], responses=[], sections=_without_names(record.get("sections", [])))
     try:
         loaded = env.get_template(name) if template else env.select_template([name, "base.md.j2"])
         text = loaded.render(context)
