@@ -136,6 +136,11 @@ def test_anonymous_session_keeps_no_name_anywhere(tmp_path: Path) -> None:
     (tmp_path / "wiki").mkdir()
     run("publish", folder, tmp_path / "wiki", "--style", "plain")
     run("actions", folder, "--json")
+    run("actions", folder, "--all")
+    run("history", folder)
+    run("history", tmp_path, "--json")
+    run("check", folder, "--json")
+    run("vote", folder, "--token", zebulon_token, "--votes", "A99=1", ok=False)  # an error message too
 
     assert_no_names_in(folder)
     assert_no_names_in(tmp_path / "wiki")
