@@ -3,7 +3,7 @@ close or reopen one in its own record, and carry still-open actions into the nex
 the same project.
 
 Records are found by name: `record.toml` (a post-mortem folder) or `<page>.record.toml` (published
-beside a wiki page). Only record files are read (tomllib): no templates, no prompts.
+beside a wiki page). Only record files are read: no templates, no prompts.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ import datetime as dt
 import json
 import os
 import re
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from postmortem import store
 from postmortem.errors import PostmortemError
 
 RECORD_NAME = "record.toml"
@@ -306,10 +306,10 @@ def _session_says_other(folder: Path, project_slug: str, before: dt.date) -> boo
     """A sibling's postmortem.toml shows, without reading its record, that it is another project
     or not earlier (a session that does not read is no proof: its record is read)."""
     try:
-        data = tomllib.loads((folder / SESSION_NAME).read_text(encoding="utf-8"))
+        data = store.read_toml(folder / SESSION_NAME)
         project, date = data["project"], data["date"]
         return slug(project) != project_slug or not (isinstance(date, dt.date) and date < before)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (PostmortemError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
 
