@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import re
-import threading
 from pathlib import Path
 
+import test_interview
 from conftest import read, write_answers
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
 from typer.testing import CliRunner
 
 from postmortem.cli import app
@@ -37,17 +33,10 @@ class Witness:
 
 
 def interview(args: list[str], keys: str):
-    screen = io.StringIO()
-    with create_pipe_input() as inp, create_app_session(input=inp, output=PlainTextOutput(screen)):
-        inp.send_text(keys)
-        timer = threading.Timer(8, inp.close)
-        timer.daemon = True
-        timer.start()
-        try:
-            result = CliRunner().invoke(app, args)
-        finally:
-            timer.cancel()
-    return result, screen.getvalue()
+    """`postmortem ARGS` with keys typed at the prompts: the result and what the prompts drew."""
+    run = test_interview.drive(args, keys)
+    assert not run.hung, run.screen[-1500:]
+    return run.result, run.screen
 
 
 def leaks(blob: bytes | str) -> list[str]:

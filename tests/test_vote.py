@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import threading
 import tomllib
 from pathlib import Path
 
 import tomli_w
+import test_interview
 from conftest import read, write_answers
-from prompt_toolkit.application import create_app_session
-from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
-from typer.testing import CliRunner
 
-from postmortem.cli import app
 
 PROJECT = ["--project", "Colorado office rollout", "--date", "2026-11-02"]
 CHECK_IN = "Daily 10-minute check-in at 9:00"
@@ -187,19 +181,11 @@ def test_a_draft_can_vote_and_its_votes_count(cli, tmp_path: Path) -> None:
     assert actions(folder)[0]["text"] == CHECK_IN and actions(folder)[0]["votes"] == 2
 
 
-def drive(args: list[str], keys: str, seconds: float = 8) -> tuple[object, str]:
-    """`postmortem ARGS` with keys typed at the prompts; returns the result and what the prompts drew."""
-    screen = io.StringIO()
-    with create_pipe_input() as inp, create_app_session(input=inp, output=PlainTextOutput(screen)):
-        inp.send_text(keys)
-        timer = threading.Timer(seconds, inp.close)
-        timer.daemon = True
-        timer.start()
-        try:
-            result = CliRunner().invoke(app, args)
-        finally:
-            timer.cancel()
-    return result, screen.getvalue()
+def drive(args: list[str], keys: str):
+    """`postmortem ARGS` with keys typed at the prompts: the result and what the prompts drew."""
+    run = test_interview.drive(args, keys)
+    assert not run.hung, run.screen[-1500:]
+    return run.result, run.screen
 
 
 def test_interactive_vote_asks_per_action_with_the_dots_left(cli, tmp_path: Path) -> None:
