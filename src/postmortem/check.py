@@ -261,24 +261,15 @@ def _check_session(path: Path, file: _File) -> None:
         return
     folder = path.parent
     try:
-        session = _load_session_data(data)
+        session = session_mod.parse_session(data, folder)
     except PostmortemError:
-        file.every(_load_session_data, data, {"project": "x", "date": dt.date(2000, 1, 1)})
+        file.every(lambda d: session_mod.parse_session(d, folder), data, {"project": "x", "date": dt.date(2000, 1, 1)})
         return
     if not (folder / session_mod.QUESTIONS_FILE).is_file():
         try:
             questionsets.load(session.format)
         except PostmortemError as err:
             file.problems.append(Problem(str(path), _line(file.lines, "format"), f"format: {err.detail}"))
-
-
-def _load_session_data(data: dict[str, Any]) -> session_mod.Session:
-    """load_session on data instead of a folder's file (a copy in a scratch folder, whatever the file's name)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="postmortem-check-") as scratch:
-        store.write_toml(Path(scratch) / session_mod.SESSION_FILE, data)
-        return session_mod.load_session(Path(scratch))
 
 
 def _check_questions(path: Path, file: _File) -> None:

@@ -88,31 +88,35 @@ def load_session(folder: Path) -> Session:
     path = folder / SESSION_FILE
     if not path.exists():
         raise PostmortemError(f"no {SESSION_FILE} here; run `postmortem start {folder}` to create the post-mortem", path=folder)
-    data = store.read_toml(path)
     with about(path):
-        store.check_schema_version(data, path)
-        unknown = sorted(set(data) - {"schema_version", "project", "format", "date", "anonymous", "invited", "dots", "nudges"})
-        if unknown:
-            raise PostmortemError(f"unknown key {unknown[0]!r}")
-        project = data.get("project")
-        if not isinstance(project, str) or not project.strip():
-            raise PostmortemError("project must be a non-empty string")
-        fmt = data.get("format", "classic")
-        if not isinstance(fmt, str):
-            raise PostmortemError("format must be a string")
-        anonymous = data.get("anonymous", False)
-        if not isinstance(anonymous, bool):
-            raise PostmortemError("anonymous must be true or false")
-        invited = data.get("invited", [])
-        if not isinstance(invited, list) or not all(isinstance(n, str) for n in invited):
-            raise PostmortemError("invited must be a list of names")
-        dots = data.get("dots", DEFAULT_DOTS)
-        if not isinstance(dots, int) or isinstance(dots, bool) or not 1 <= dots <= 100:
-            raise PostmortemError(f"dots must be a whole number from 1 to 100, not {dots!r}")
-        nudges = data.get("nudges", True)
-        if not isinstance(nudges, bool) and not (isinstance(nudges, list) and all(n in ("tangible", "blame") for n in nudges)):
-            raise PostmortemError(f"nudges must be true, false or a list of 'tangible' and 'blame', not {nudges!r}")
-        date = answers_mod.parse_date(data.get("date"), "date")
+        return parse_session(store.read_toml(path), folder)
+
+
+def parse_session(data: dict[str, Any], folder: Path) -> Session:
+    """The session that postmortem.toml's data describes, checked; errors name the key."""
+    store.check_schema_version(data, "")
+    unknown = sorted(set(data) - {"schema_version", "project", "format", "date", "anonymous", "invited", "dots", "nudges"})
+    if unknown:
+        raise PostmortemError(f"unknown key {unknown[0]!r}")
+    project = data.get("project")
+    if not isinstance(project, str) or not project.strip():
+        raise PostmortemError("project must be a non-empty string")
+    fmt = data.get("format", "classic")
+    if not isinstance(fmt, str):
+        raise PostmortemError("format must be a string")
+    anonymous = data.get("anonymous", False)
+    if not isinstance(anonymous, bool):
+        raise PostmortemError("anonymous must be true or false")
+    invited = data.get("invited", [])
+    if not isinstance(invited, list) or not all(isinstance(n, str) for n in invited):
+        raise PostmortemError("invited must be a list of names")
+    dots = data.get("dots", DEFAULT_DOTS)
+    if not isinstance(dots, int) or isinstance(dots, bool) or not 1 <= dots <= 100:
+        raise PostmortemError(f"dots must be a whole number from 1 to 100, not {dots!r}")
+    nudges = data.get("nudges", True)
+    if not isinstance(nudges, bool) and not (isinstance(nudges, list) and all(n in ("tangible", "blame") for n in nudges)):
+        raise PostmortemError(f"nudges must be true, false or a list of 'tangible' and 'blame', not {nudges!r}")
+    date = answers_mod.parse_date(data.get("date"), "date")
     return Session(folder, project.strip(), fmt, date, anonymous, invited, dots, nudges=nudges)
 
 
