@@ -79,3 +79,33 @@ def test_merge_on_a_terminal_shows_a_progress_bar(tmp_path: Path) -> None:
     assert f"/{RESPONSES}" in screen  # the bar's "done/total" column
     record = tomllib.loads((folder / "record.toml").read_text(encoding="utf-8"))
     assert record["participant_count"] == RESPONSES
+
+
+def wiki_of_records(folder: Path, count: int = RESPONSES) -> Path:
+    """count post-mortem records (copies of the worked example's) under folder."""
+    from conftest import REPO
+
+    text = (REPO / "examples" / "colorado-office" / "record.toml").read_text(encoding="utf-8")
+    for number in range(count):
+        (folder / f"pm-{number:03d}").mkdir(parents=True)
+        (folder / f"pm-{number:03d}" / "record.toml").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("command", ["actions", "history"])
+def test_follow_up_shows_a_bar_on_a_terminal_only(cli, tmp_path: Path, command: str) -> None:
+    pexpect = pytest.importorskip("pexpect")
+    folder = wiki_of_records(tmp_path / "wiki")
+    result = cli(command, folder)
+    assert result.exit_code == 0 and "Reading records" not in result.stderr
+    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "TERM")}
+    env["TERM"] = "xterm-256color"
+    child = pexpect.spawn(sys.executable, ["-m", "postmortem", command, str(folder)],
+                          env=env, timeout=60, encoding="utf-8", dimensions=(24, 100))
+    child.logfile_read = io.StringIO()
+    child.expect_exact("Reading records")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.logfile_read.getvalue()
+    assert f"/{RESPONSES}" in child.logfile_read.getvalue()
+

@@ -111,8 +111,10 @@ def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemErr
     found twice (its folder and its wiki copy) is kept once, from its own folder when there."""
     found: dict[tuple[Any, ...], Found] = {}
     errors: list[PostmortemError] = []
+    from postmortem.progress import track
+
     files = record_files(paths)
-    for path in sorted(files, key=_preference):
+    for path in track(sorted(files, key=_preference), len(files), "Reading records"):
         try:
             data = read_record(path)
         except PostmortemError as err:
