@@ -103,6 +103,22 @@ _FIELD_PROMPTS = {
 _TYPE_PROMPT = "  What kind of action is it?"
 
 
+def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], None], *, editing: bool = False) -> None:
+    """An item's fields (owner, due, ...), each saved as given; when editing, the old values are the defaults."""
+    for field in question.fields:
+        old = entry.get(field)
+        if field == "type":
+            choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=(old or SKIP) if editing else None)
+            value = "" if choice == SKIP else choice
+        else:
+            value = ask_text(_FIELD_PROMPTS[field], default=str(old or ""), validate=_due if field == "due" else None)
+        if value:
+            entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
+        else:
+            entry.pop(field, None)
+        save()
+
+
 def _ask_items(
     question: Question, entries: list[Any], save: Callable[[], None], nudge: Callable[[str], str] | None = None
 ) -> None:
@@ -118,15 +134,7 @@ def _ask_items(
         if nudge is not None:  # one follow-up at most (nudges.py); the entry is on disk already
             entry["text"] = nudge(text)
             save()
-        for field in question.fields:
-            if field == "type":
-                choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP])
-                value = "" if choice == SKIP else choice
-            else:
-                value = ask_text(_FIELD_PROMPTS[field], validate=_due if field == "due" else None)
-            if value:
-                entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
-                save()
+        _ask_fields(question, entry, save)
 
 
 def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
@@ -256,21 +264,6 @@ def _label(question: Question, entry: dict[str, Any]) -> str:
     return plain(entry[question.key])
 
 
-def _edit_fields(question: Question, entry: dict[str, Any], save: Callable[[], None]) -> None:
-    for field in question.fields:
-        old = entry.get(field)
-        if field == "type":
-            choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=old or SKIP)
-            value = "" if choice == SKIP else choice
-        else:
-            value = ask_text(_FIELD_PROMPTS[field], default=str(old or ""), validate=_due if field == "due" else None)
-        if value:
-            entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
-        else:
-            entry.pop(field, None)
-        save()
-
-
 def _edit_entry(question: Question, response: Response, entry: dict[str, Any], number: int,
                 save: Callable[[], None], nudge: Nudge | None) -> bool:
     """Edit one entry in place, each part with its old value as the default; False when emptied (removed)."""
@@ -284,7 +277,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
             if nudge is not None:
                 entry["text"] = nudge(question, text, response)
                 save()
-        _edit_fields(question, entry, save)
+        _ask_fields(question, entry, save, editing=True)
     elif question.kind == "people":
         name = ask_text(f"{number}. Name", default=entry["name"], instruction=_KEEP_HINT)
         if not name:
