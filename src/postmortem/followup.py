@@ -199,13 +199,15 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def to_json(rows: list[dict[str, Any]]) -> str:
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
 
-    return json.dumps(
-        [{k: v.isoformat() if isinstance(v, dt.date) else v for k, v in row.items()} for row in rows],
-        indent=2,
-        ensure_ascii=False,
-    ) + "\n"
+
+def to_json(data: Any) -> str:
+    """data as JSON for scripts, dates in ISO form."""
+    return json.dumps(data, indent=2, ensure_ascii=False, default=_iso) + "\n"
 
 
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = ACTION_COLUMNS) -> str:

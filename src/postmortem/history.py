@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from postmortem import grouping
 from postmortem.followup import OPEN, Found, actions_of, table
+from postmortem.followup import to_json as followup_json
 
 ROTI = "roti"
 
@@ -77,14 +77,7 @@ def themes(found: list[Found], minimum: int = 2) -> list[dict[str, Any]]:
 
 
 def to_json(rows: list[dict[str, Any]], recurring: list[dict[str, Any]]) -> str:
-    import json
-
-    def default(value: Any) -> str:
-        if isinstance(value, dt.date):
-            return value.isoformat()
-        raise TypeError(type(value).__name__)
-
-    return json.dumps({"postmortems": rows, "themes": recurring}, indent=2, ensure_ascii=False, default=default) + "\n"
+    return followup_json({"postmortems": rows, "themes": recurring})
 
 
 def _number(value: float | None) -> str:
