@@ -246,3 +246,14 @@ def test_text_that_looks_like_toml_tables_is_read_as_text(cli, tmp_path: Path) -
     assert [(r["id"], r["action"], r["owner"]) for r in rows] == [("A1", "Write the runbook", "Ann")]
     data = json.loads(cli("history", tmp_path, "--json").stdout)
     assert data["postmortems"][0]["open"] == 1
+
+
+def test_the_table_lines_up_with_wide_characters(cli, tmp_path: Path) -> None:
+    from postmortem.escape import width
+
+    postmortem(cli, tmp_path / "tokyo", "東京オフィス移転", "2026-11-01", ["Book the movers"])
+    postmortem(cli, tmp_path / "denver", "Denver move", "2026-11-02", ["Label every box"])
+    lines = cli("actions", tmp_path, *TODAY).stdout.splitlines()
+    assert len(lines) == 3
+    starts = {width(line[: line.index("2026-11-0")]) for line in lines[1:]}
+    assert starts == {width(lines[0][: lines[0].index("DATE")])}

@@ -60,3 +60,17 @@ def markdown(value: str) -> str:
         else:
             text = "\\" + text
     return text
+
+
+def width(text: str) -> int:
+    """The columns text takes on a terminal: wide East Asian characters two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def align(rows: list[list[str]]) -> list[str]:
+    """rows of plain cells as lines of aligned columns, two spaces apart."""
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row)).rstrip() for row in rows]
+

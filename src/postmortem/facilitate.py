@@ -30,10 +30,10 @@ def _items(record: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]
 
 
 def find_action(record: dict[str, Any], action_id: str) -> dict[str, Any]:
-    for _, item in _items(record):
-        if str(item.get("id", "")).casefold() == action_id.casefold():
+    for item in record_mod.actions(record):
+        if str(item["id"]).casefold() == action_id.casefold():
             return item
-    ids = [str(i["id"]) for _, i in _items(record) if i.get("id")]
+    ids = [str(i["id"]) for i in record_mod.actions(record)]
     raise PostmortemError(f"no action {action_id!r} in this record (its actions: {', '.join(ids) or 'none'})")
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
+from postmortem.record import actions as record_actions
 from postmortem.errors import PostmortemError
 
 RECORD_NAME = "record.toml"
@@ -129,16 +130,6 @@ def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemErr
 # -- action items ------------------------------------------------------------------------------
 
 
-def actions_of(record: dict[str, Any]) -> list[dict[str, Any]]:
-    return [
-        item
-        for section in record.get("sections", [])
-        if section.get("kind") == "items"
-        for item in section.get("items", [])
-        if isinstance(item, dict) and item.get("id")
-    ]
-
-
 def _as_date(value: Any) -> dt.date | None:
     from postmortem.answers import parse_date
 
@@ -159,7 +150,7 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
     since the post-mortem), record (its file); oldest post-mortem first."""
     rows = []
     for entry in found:
-        for item in actions_of(entry.record):
+        for item in record_actions(entry.record):
             status = str(item.get("status") or "open")
             due = item.get("due")
             due_date = _as_date(due)
@@ -229,13 +220,10 @@ def _clip(text: str, width: int) -> str:
 def table(rows: list[dict[str, Any]], columns: list[tuple[str, str, int]]) -> str:
     """An aligned plain-text table: columns are (key, heading, widest); participants' text is made
     plain (no escape sequences, one line) and long cells are clipped."""
-    from postmortem.escape import plain
+    from postmortem.escape import align, plain
 
     cells = [[_clip(plain(_cell(row[key])), widest) for key, _, widest in columns] for row in rows]
-    headings = [heading for _, heading, _ in columns]
-    widths = [max([len(h), *(len(line[i]) for line in cells)]) for i, h in enumerate(headings)]
-    lines = [headings, *cells]
-    return "".join("  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() + "\n" for line in lines)
+    return "".join(line + "\n" for line in align([[heading for _, heading, _ in columns], *cells]))
 
 
 def actions_table(rows: list[dict[str, Any]]) -> str:
@@ -276,11 +264,11 @@ def resolve(found: list[Found], reference: str) -> tuple[Found, str]:
     if qualifier and not scope:
         names = ", ".join(sorted({slug(f.project) for f in found})) or "none found"
         raise PostmortemError(f"no post-mortem matches {qualifier!r} (projects: {names})")
-    hits = [f for f in scope if any(str(i["id"]).casefold() == action_id.casefold() for i in actions_of(f.record))]
+    hits = [f for f in scope if any(str(i["id"]).casefold() == action_id.casefold() for i in record_actions(f.record))]
     if len(hits) == 1:
         return hits[0], action_id
     if not hits:
-        known = [f"{_label(f, found)}:{i['id']}" for f in scope for i in actions_of(f.record)]
+        known = [f"{_label(f, found)}:{i['id']}" for f in scope for i in record_actions(f.record)]
         listed = ", ".join(known[:20]) + (f" and {len(known) - 20} more" if len(known) > 20 else "")
         raise PostmortemError(f"no action {action_id!r} found (actions: {listed or 'none'})")
     listed = "; ".join(f"{_label(f, hits)}:{action_id} ({f.project}, {f.date}, {f.path})" for f in hits)
@@ -342,7 +330,7 @@ def carried_over(folder: Path, project: str, date: dt.date, history: Iterable[Pa
     found, errors = earlier_records(folder, project, date, history)
     carried = []
     for entry in sorted(found, key=lambda f: f.date):
-        for item in sorted(actions_of(entry.record), key=lambda i: _id_key(str(i["id"]))):
+        for item in sorted(record_actions(entry.record), key=lambda i: _id_key(str(i["id"]))):
             status = str(item.get("status") or "open")
             if status not in OPEN:
                 continue

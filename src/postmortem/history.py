@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from postmortem import grouping
-from postmortem.followup import OPEN, Found, actions_of, table
+from postmortem.followup import OPEN, Found, table
+from postmortem.record import actions as record_actions
 from postmortem.followup import to_json as followup_json
 
 ROTI = "roti"
@@ -27,7 +28,7 @@ def postmortems(found: list[Found]) -> list[dict[str, Any]]:
     for entry in found:
         sections = [s for s in entry.record.get("sections", []) if isinstance(s, dict)]
         ratings = [s for s in sections if s.get("kind") == "rating"]
-        statuses = [str(i.get("status") or "open") for i in actions_of(entry.record)]
+        statuses = [str(i.get("status") or "open") for i in record_actions(entry.record)]
         rows.append(
             {
                 "date": entry.date,

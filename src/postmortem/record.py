@@ -47,6 +47,17 @@ def _check(record: dict[str, Any]) -> None:
         raise DuplicateId(duplicate)
 
 
+def actions(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record's action items (items with an id), in the record's order."""
+    return [
+        item
+        for section in record.get("sections", [])
+        if isinstance(section, dict) and section.get("kind") == "items"
+        for item in section.get("items", [])
+        if isinstance(item, dict) and item.get("id")
+    ]
+
+
 def load_record(path: Path) -> dict[str, Any]:
     record = store.read_toml(path, max_bytes=256 * store.MAX_BYTES)
     with about(path):

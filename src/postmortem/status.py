@@ -7,7 +7,6 @@ anonymous session only counts are kept: no name, role or file name leaves this m
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -103,19 +102,6 @@ def collect(folder: Path) -> dict[str, Any]:
     return data
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
-
-
-def _columns(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [cell + " " * (widths[i] - _width(cell)) for i, cell in enumerate(row)]
-        lines.append("  ".join(cells).rstrip())
-    return lines
-
-
 def _short_time(iso: str | None) -> str:
     if not iso:
         return "-"
@@ -142,8 +128,8 @@ def table(data: dict[str, Any]) -> str:
                 name += " (not invited)"
             progress = f"{person['questions_done']}/{person['questions']} questions" if person["state"] == DRAFT else ""
             rows.append([name, person["state"], _short_time(person["updated"]), *([progress] if drafts else [])])
-        lines += ["", *_columns(rows)]
+        lines += ["", *escape.align(rows)]
     rows = [["question", "answers", "in drafts"]]
     rows += [[escape.plain(q["id"]), str(q["answers"]), str(q["in_drafts"])] for q in data["questions"]]
-    lines += ["", *_columns(rows)]
+    lines += ["", *escape.align(rows)]
     return "\n".join(lines) + "\n"

@@ -21,17 +21,6 @@ from postmortem.session import Response, Session
 _PAIR = re.compile(r"^([^=]+)=(.*)$")
 
 
-def actions(record: dict[str, Any]) -> list[dict[str, Any]]:
-    """The record's action items (the improvements), in the record's order."""
-    return [
-        item
-        for section in record.get("sections", [])
-        if section.get("actions")
-        for item in section.get("items", [])
-        if isinstance(item, dict) and item.get("id")
-    ]
-
-
 def load_actions(folder: Path) -> list[dict[str, Any]]:
     """The actions of the folder's merged record; there must be a record with at least one."""
     path = folder / session_mod.RECORD_FILE
@@ -40,7 +29,7 @@ def load_actions(folder: Path) -> list[dict[str, Any]]:
             f"no {session_mod.RECORD_FILE} yet: votes go to the merged actions, so run `postmortem merge {folder}` first",
             path=folder,
         )
-    found = actions(record_mod.load_record(path))
+    found = record_mod.actions(record_mod.load_record(path))
     if not found:
         raise PostmortemError("the record has no actions to vote on", path=path)
     return found
