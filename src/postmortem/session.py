@@ -143,8 +143,9 @@ def add_invitees(folder: Path, names: list[str]) -> list[str]:
 
     path = folder / SESSION_FILE
     with locked(folder / RECORD_FILE):  # the folder's one lock file (.record.toml.lock), already git-ignored
-        session = load_session(folder)  # valid before it is rewritten
-        data = store.read_toml(path)  # keeps every key as written
+        data = store.read_toml(path)  # every key kept as written
+        with about(path):
+            session = parse_session(data, folder)  # valid before it is rewritten
         invited = list(session.invited)
         added = []
         for name in (n.strip() for n in names):
