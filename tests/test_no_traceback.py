@@ -15,7 +15,7 @@ import errno
 import io
 import os
 import shutil
-import tomli
+import rtoml
 from pathlib import Path
 from typing import Callable
 
@@ -328,7 +328,7 @@ def test_ctrl_c_is_exit_130(cli, place, populate, monkeypatch, command: str) -> 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(tomli, "loads", interrupted)  # every command reads TOML first (store.parse_toml)
+    monkeypatch.setattr(rtoml, "loads", interrupted)  # every command reads TOML first (store.parse_toml)
     result = cli(*typical(command, folder, tmp), input="")
     monkeypatch.undo()
     assert_clean(result, {130})

@@ -71,7 +71,7 @@ def load_record(path: Path) -> dict[str, Any]:
 
 
 def save_record(path: Path, record: dict[str, Any]) -> None:
-    store.write_toml(path, record)
+    store.write_toml(path, record, fast=True)
 
 
 LOCK_TIMEOUT = 60.0

@@ -42,7 +42,13 @@ def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
     if deep:
         line = text.count("\n", 0, deep.start()) + 1
         raise PostmortemError(f"invalid TOML: a key nested more than {MAX_KEY_DEPTH} levels deep", path=source, line=line)
-    import tomli  # tomllib's own parser, compiled: 2-3x faster on large records and many files
+    import rtoml  # compiled (Rust): 2x faster than tomli on large records and many files
+
+    try:
+        return rtoml.loads(text)
+    except rtoml.TomlParsingError:
+        pass  # the reference parser below gives the message; it may also read what rtoml refused
+    import tomli  # tomllib's own parser, compiled: tomllib's messages, with line and column
 
     try:
         return tomli.loads(text)
@@ -115,7 +121,14 @@ def check_schema_version(data: dict[str, Any], path: Path | str) -> None:
         )
 
 
-def dumps(data: dict[str, Any]) -> str:
+def dumps(data: dict[str, Any], *, fast: bool = False) -> str:
+    """TOML text in the order of data's keys (tables after the values they sit beside, as TOML
+    requires). fast: rtoml's compiled writer, 20x faster on a large record, which puts every array
+    of tables after a table's other values: used for the record, where it saves seconds."""
+    if fast:
+        import rtoml
+
+        return rtoml.dumps(data, pretty=True)
     return tomli_w.dumps(data, multiline_strings=True)
 
 
@@ -189,6 +202,6 @@ def create_text_exclusive(path: Path, text: str) -> None:
     _sync_dir(path.parent)
 
 
-def write_toml(path: Path, data: dict[str, Any], *, exclusive: bool = False) -> None:
-    text = dumps(data)
+def write_toml(path: Path, data: dict[str, Any], *, exclusive: bool = False, fast: bool = False) -> None:
+    text = dumps(data, fast=fast)
     (create_text_exclusive if exclusive else atomic_write_text)(path, text)
