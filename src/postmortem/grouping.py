@@ -56,12 +56,12 @@ def key(text: str) -> str:
     return " ".join(_words(text))
 
 
-def _keys(text: str) -> list[str]:
+def _keys(text: str) -> list[tuple[str, ...]]:
+    """text's word set, and when it has four or more words, that set minus each one word."""
     significant = _words(text)
-    keys = [" ".join(significant)]
     if 4 <= len(significant) <= _MAX_WORDS_FOR_FUZZY:
-        keys.extend(" ".join(significant[:i] + significant[i + 1 :]) for i in range(len(significant)))
-    return keys
+        return [significant, *(significant[:i] + significant[i + 1 :] for i in range(len(significant)))]
+    return [significant]
 
 
 def group(texts: Sequence[str]) -> list[list[int]]:
@@ -74,7 +74,7 @@ def group(texts: Sequence[str]) -> list[list[int]]:
             i = parent[i]
         return i
 
-    owner: dict[str, int] = {}
+    owner: dict[tuple[str, ...], int] = {}
     for index, text in enumerate(texts):
         for k in _keys(text):
             other = owner.setdefault(k, index)

@@ -39,8 +39,12 @@ def same_wording(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _representative(texts: Counter[str]) -> str:
-    return max(texts, key=lambda t: (texts[t], t[:1].isupper(), not t.endswith((".", "!", ";", ","))))
+def _representative(texts: list[str]) -> str:
+    """The wording most people used; on a tie, one that starts with a capital and ends without punctuation."""
+    if len(texts) == 1:  # most groups: counting is a tenth of merge's time otherwise
+        return texts[0]
+    counts = Counter(texts)
+    return max(counts, key=lambda t: (counts[t], t[:1].isupper(), not t.endswith((".", "!", ";", ","))))
 
 
 def _merge_items(
@@ -89,7 +93,7 @@ def _merge_items(
             merged.append(_fill(question, kept, [raised[p] for p in sorted(members.get(index, []))], _wordings(item)))
     for positions in new_groups:
         entries = [raised[p] for p in positions]
-        merged.append(_fill(question, {"text": _representative(Counter(e["text"] for _, e in entries))}, entries, []))
+        merged.append(_fill(question, {"text": _representative([e["text"] for _, e in entries])}, entries, []))
     merged.sort(key=lambda item: -item["count"])
     return merged
 
