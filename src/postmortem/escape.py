@@ -62,15 +62,21 @@ def markdown(value: str) -> str:
     return text
 
 
+# Below U+0300 (Latin, with its accented letters) no character is wide or combining.
+_ONE_COLUMN = re.compile("[\x00-\u02ff]+")
+
+
 def width(text: str) -> int:
     """The columns text takes on a terminal: wide East Asian characters two, combining marks none."""
     if text.isascii():
         return len(text)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+    rest = _ONE_COLUMN.sub("", text)
+    return len(text) - len(rest) + sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in rest)
 
 
 def align(rows: list[list[str]]) -> list[str]:
     """rows of plain cells as lines of aligned columns, two spaces apart."""
-    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row)).rstrip() for row in rows]
+    measured = [[(cell, width(cell)) for cell in row] for row in rows]
+    widths = [max(row[i][1] for row in measured) for i in range(len(rows[0]))]
+    return ["  ".join(cell + " " * (widths[i] - w) for i, (cell, w) in enumerate(row)).rstrip() for row in measured]
 

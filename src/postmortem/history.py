@@ -49,30 +49,33 @@ def postmortems(found: list[Found]) -> list[dict[str, Any]]:
 def themes(found: list[Found], minimum: int = 2) -> list[dict[str, Any]]:
     """Items that came up in at least `minimum` post-mortems, grouped the way merge groups items,
     each with where it came from; most widespread first."""
-    occurrences: list[dict[str, Any]] = []
+    texts: list[str] = []
+    where: list[tuple[Found, dict[str, Any]]] = []  # each text's record and section
     for entry in found:
         for section in entry.record.get("sections", []):
             if not isinstance(section, dict) or section.get("kind") != "items":
                 continue
             for item in section.get("items", []):
                 if isinstance(item, dict) and isinstance(item.get("text"), str) and item["text"].strip():
-                    occurrences.append(
-                        {
-                            "project": entry.project,
-                            "date": entry.date,
-                            "section": str(section.get("heading") or section.get("id", "")),
-                            "text": item["text"],
-                            "record": str(entry.path),
-                        }
-                    )
+                    texts.append(item["text"])
+                    where.append((entry, section))
     result = []
-    for group in grouping.group([o["text"] for o in occurrences]):
-        members = [occurrences[i] for i in group]
-        records = {m["record"] for m in members}
-        if len(records) < minimum:
+    for group in grouping.group(texts):
+        if len(group) < minimum or len({id(where[i][0]) for i in group}) < minimum:  # most: one post-mortem's
             continue
+        members = [
+            {
+                "project": entry.project,
+                "date": entry.date,
+                "section": str(section.get("heading") or section.get("id", "")),
+                "text": texts[i],
+                "record": str(entry.path),
+            }
+            for i in group
+            for entry, section in [where[i]]
+        ]
         members.sort(key=lambda m: (m["date"], m["project"].casefold()), reverse=True)
-        result.append({"text": members[0]["text"], "postmortems": len(records), "occurrences": members})
+        result.append({"text": members[0]["text"], "postmortems": len({m["record"] for m in members}), "occurrences": members})
     result.sort(key=lambda t: (-t["postmortems"], -max(m["date"] for m in t["occurrences"]).toordinal(), t["text"].casefold()))
     return result
 

@@ -18,7 +18,7 @@ SCHEMA_VERSION = 1
 MAX_BYTES = 1024 * 1024
 
 MAX_KEY_DEPTH = 64
-# A dotted key (a.b.c = 1, [a.b.c]) of more than MAX_KEY_DEPTH parts: the parser takes quadratic time
+# A dotted key (a.b.c = 1, [a.b.c]) of more than MAX_KEY_DEPTH parts: tomli takes quadratic time
 # and memory on those (a 200 KB file of `a.a.a...` runs for minutes), so they are refused first.
 _DEEP_KEY = re.compile(
     r"""(?<![\w"'-])(?:(?:[A-Za-z0-9_-]++|"[^"\\\n]*+"|'[^'\n]*+')[ \t]*+\.[ \t]*+){%d,}""" % MAX_KEY_DEPTH
@@ -38,16 +38,16 @@ def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise PostmortemError(f"not valid UTF-8 (byte {err.start})", path=source, line=line) from None
-    deep = _DEEP_KEY.search(text) if _MANY_DOTS.search(text) else None
-    if deep:
-        line = text.count("\n", 0, deep.start()) + 1
-        raise PostmortemError(f"invalid TOML: a key nested more than {MAX_KEY_DEPTH} levels deep", path=source, line=line)
     import rtoml  # compiled (Rust): 2x faster than tomli on large records and many files
 
     try:
         return rtoml.loads(text)
     except rtoml.TomlParsingError:
         pass  # the reference parser below gives the message; it may also read what rtoml refused
+    deep = _DEEP_KEY.search(text) if _MANY_DOTS.search(text) else None  # rtoml refuses those at once
+    if deep:
+        line = text.count("\n", 0, deep.start()) + 1
+        raise PostmortemError(f"invalid TOML: a key nested more than {MAX_KEY_DEPTH} levels deep", path=source, line=line)
     import tomli  # tomllib's own parser, compiled: tomllib's messages, with line and column
 
     try:
