@@ -21,7 +21,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -214,7 +215,13 @@ class Nudger:
     """Asks the follow-ups that are on; call it with each new or changed entry, get the text to keep."""
 
     kinds: frozenset[str]
-    names: list[str] = field(default_factory=list)
+    folder: Path | None = None  # its response files name the people a blame check looks for
+    invited: tuple[str, ...] = ()
+
+    @cached_property
+    def names(self) -> list[str]:
+        """Read at the first blame check, not before the first question: a folder may hold thousands of responses."""
+        return [*(participant_names(self.folder) if self.folder else []), *self.invited]
 
     def __bool__(self) -> bool:
         return bool(self.kinds)
@@ -268,5 +275,4 @@ def _plain(text: str) -> str:
 def for_interview(folder: Path, invited: Iterable[str], setting: Any, no_nudges: bool = False) -> Nudger:
     """The nudger for one interview in folder: names from the responses there and the invitations."""
     kinds = enabled(setting, no_nudges)
-    names = [*participant_names(folder), *invited] if "blame" in kinds else []
-    return Nudger(kinds, names)
+    return Nudger(kinds, folder, tuple(invited))
