@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -119,15 +119,19 @@ def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], No
         save()
 
 
+def _until_empty(shown: Iterable[str], prompt: Callable[[], str]) -> Iterator[str]:
+    """The entries given so far, then prompt() asked until an empty answer: each answer in turn."""
+    for line in shown:
+        say(line, "fg:ansigray")
+    while answer := ask_text(prompt(), instruction="(empty to finish)"):
+        yield answer
+
+
 def _ask_items(
     question: Question, entries: list[Any], save: Callable[[], None], nudge: Callable[[str], str] | None = None
 ) -> None:
-    for number, entry in enumerate(entries, 1):
-        say(f"  {number}. {plain(entry['text'])}", "fg:ansigray")
-    while True:
-        text = ask_text(f"{len(entries) + 1}.", instruction="(empty to finish)")
-        if not text:
-            return
+    shown = [f"  {number}. {plain(entry['text'])}" for number, entry in enumerate(entries, 1)]
+    for text in _until_empty(shown, lambda: f"{len(entries) + 1}."):
         entry: dict[str, Any] = {"text": text}
         entries.append(entry)
         save()
@@ -139,12 +143,8 @@ def _ask_items(
 
 def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
     """One event at a time: its time, then what happened; stored and saved once both are given."""
-    for event in entries:
-        say(f"  {plain(event['time'])}  {plain(event['what'])}", "fg:ansigray")
-    while True:
-        time = ask_text("Time (such as 14:02, or 2026-11-18T14:02)", instruction="(empty to finish)")
-        if not time:
-            return
+    shown = [f"  {plain(event['time'])}  {plain(event['what'])}" for event in entries]
+    for time in _until_empty(shown, lambda: "Time (such as 14:02, or 2026-11-18T14:02)"):
         if answers_mod.parse_time(time, dt.date.today()) is None:
             say("  Not a time the report can sort by; it is kept as written and listed after the timed events.", "fg:ansigray")
         what = ask_text("  What happened?", validate=lambda t: bool(t.strip()) or "Please say what happened")
@@ -153,12 +153,7 @@ def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
 
 
 def _ask_people(entries: list[Any], save: Callable[[], None]) -> None:
-    for person in entries:
-        say(f"  - {plain(person['name'])}", "fg:ansigray")
-    while True:
-        name = ask_text("Name (a person or a team)", instruction="(empty to finish)")
-        if not name:
-            return
+    for name in _until_empty([f"  - {plain(p['name'])}" for p in entries], lambda: "Name (a person or a team)"):
         person = {"name": name, "role": "", "interest": ""}
         entries.append(person)
         save()
@@ -169,12 +164,8 @@ def _ask_people(entries: list[Any], save: Callable[[], None]) -> None:
 
 
 def _ask_scores(question: Question, entries: list[Any], save: Callable[[], None]) -> None:
-    for entry in entries:
-        say(f"  - {plain(entry[question.key])}", "fg:ansigray")
-    while True:
-        team = ask_text(f"{question.key.capitalize()}", instruction="(empty to finish)")
-        if not team:
-            return
+    shown = [f"  - {plain(entry[question.key])}" for entry in entries]
+    for team in _until_empty(shown, lambda: question.key.capitalize()):
         entry: dict[str, Any] = {question.key: team}
         for dimension in question.dimensions:
             point = _point(ask_select(f"  {dimension.replace('_', ' ').capitalize()}", _scale(question)))
