@@ -61,21 +61,25 @@ def themes(found: list[Found], minimum: int = 2) -> list[dict[str, Any]]:
                     where.append((entry, section))
     result = []
     for group in grouping.group(texts):
-        if len(group) < minimum or len({id(where[i][0]) for i in group}) < minimum:  # most: one post-mortem's
+        if len(group) < minimum:  # most groups: one item
             continue
-        members = [
-            {
-                "project": entry.project,
-                "date": entry.date,
-                "section": str(section.get("heading") or section.get("id", "")),
-                "text": texts[i],
-                "record": str(entry.path),
-            }
-            for i in group
-            for entry, section in [where[i]]
-        ]
+        records = {where[i][0].path for i in group}
+        if len(records) < minimum:
+            continue
+        members = []
+        for i in group:
+            entry, section = where[i]
+            members.append(
+                {
+                    "project": entry.project,
+                    "date": entry.date,
+                    "section": str(section.get("heading") or section.get("id", "")),
+                    "text": texts[i],
+                    "record": str(entry.path),
+                }
+            )
         members.sort(key=lambda m: (m["date"], m["project"].casefold()), reverse=True)
-        result.append({"text": members[0]["text"], "postmortems": len({m["record"] for m in members}), "occurrences": members})
+        result.append({"text": members[0]["text"], "postmortems": len(records), "occurrences": members})
     result.sort(key=lambda t: (-t["postmortems"], -max(m["date"] for m in t["occurrences"]).toordinal(), t["text"].casefold()))
     return result
 
