@@ -215,13 +215,13 @@ class Nudger:
     """Asks the follow-ups that are on; call it with each new or changed entry, get the text to keep."""
 
     kinds: frozenset[str]
-    folder: Path | None = None  # its response files name the people a blame check looks for
+    folder: Path  # its response files name the people a blame check looks for
     invited: tuple[str, ...] = ()
 
     @cached_property
     def names(self) -> list[str]:
         """Read at the first blame check, not before the first question: a folder may hold thousands of responses."""
-        return [*(participant_names(self.folder) if self.folder else []), *self.invited]
+        return [*participant_names(self.folder), *self.invited]
 
     def __bool__(self) -> bool:
         return bool(self.kinds)
