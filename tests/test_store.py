@@ -55,3 +55,19 @@ def test_a_file_the_fast_parser_refuses_gets_the_reference_parsers_message() -> 
     with pytest.raises(tomli.TOMLDecodeError) as reference:
         tomli.loads('a = 1\nb = "two"\nc = [1, 2\n')
     assert str(reference.value).split(" (at")[0].lower() in str(caught.value).lower()
+
+
+def test_a_file_over_the_fast_limit_is_read_by_tomli_alone(monkeypatch) -> None:
+    """rtoml's own tree would cost 13x a large record's size in memory: above FAST_PARSE_MAX it is never called."""
+    import rtoml
+
+    def refuse(text: str):
+        raise AssertionError("rtoml read a file over FAST_PARSE_MAX")
+
+    raw = b'project = "Big"\nnotes = "' + b"x" * 200 + b'"\n'
+    monkeypatch.setattr(rtoml, "loads", refuse)
+    monkeypatch.setattr(store, "FAST_PARSE_MAX", len(raw) - 1)
+    assert store.parse_toml(raw, "record.toml") == {"project": "Big", "notes": "x" * 200}
+    monkeypatch.setattr(store, "FAST_PARSE_MAX", len(raw))
+    with pytest.raises(AssertionError, match="rtoml read"):
+        store.parse_toml(raw, "record.toml")

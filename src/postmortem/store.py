@@ -42,7 +42,7 @@ def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise PostmortemError(f"not valid UTF-8 (byte {err.start})", path=source, line=line) from None
-    if len(text) <= FAST_PARSE_MAX:
+    if len(raw) <= FAST_PARSE_MAX:
         import rtoml  # compiled (Rust): 2x faster than tomli, which counts over many files
 
         try:
