@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from pathlib import Path
 
 import pytest
@@ -201,6 +202,19 @@ def test_render_writes_only_the_report_to_stdout(cli, tmp_path: Path) -> None:
     assert "- Kept the scope small (Ann)" in result.stdout
     assert result.stderr == ""
     assert cli("render", folder / "record.toml").stdout == result.stdout
+
+
+def test_merge_works_without_cyclic_gc_and_turns_it_back_on(cli, tmp_path: Path, monkeypatch) -> None:
+    from postmortem import merge as merge_mod
+
+    folder = tmp_path / "pm"
+    start(cli, folder, "Ann", {"went_well": ["Done"]})
+    during = []
+    build = merge_mod.build_record
+    monkeypatch.setattr(merge_mod, "build_record", lambda *a, **k: during.append(gc.isenabled()) or build(*a, **k))
+    assert cli("merge", folder).exit_code == 0
+    assert during == [False] and gc.isenabled()
+    assert cli("merge", tmp_path / "nowhere").exit_code == 2 and gc.isenabled()  # on again after an error too
 
 
 def test_render_without_record_says_what_to_do(cli, tmp_path: Path) -> None:

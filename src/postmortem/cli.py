@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 from contextlib import contextmanager
@@ -51,6 +52,19 @@ def _handled() -> Iterator[None]:
 
         _say(f"postmortem: {plain(f'{where}{err.strerror or err}')}")
         raise typer.Exit(2) from None
+
+
+@contextmanager
+def _bulk() -> Iterator[None]:
+    """No cyclic garbage collection while a command works through many files (merge, render,
+    publish, check, actions, history). They build millions of small containers and no reference
+    cycles to speak of, and CPython's collector would rescan every one of them each time the heap
+    grows by a quarter: a fifth of the time of a 10,000-response merge, with no memory saved."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def _version(value: bool) -> None:
@@ -185,6 +199,7 @@ def start(
 
 @app.command()
 @_handled()
+@_bulk()
 def merge(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
     history: Optional[list[Path]] = typer.Option(
@@ -222,6 +237,7 @@ def merge(
 
 @app.command()
 @_handled()
+@_bulk()
 def render(
     target: Path = typer.Argument(Path("."), help="The post-mortem folder, or a record.toml."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
@@ -326,6 +342,7 @@ def move(
 
 @app.command()
 @_handled()
+@_bulk()
 def publish(
     paths: list[Path] = typer.Argument(..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."),
     style: str = typer.Option(..., "--style", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain."),
@@ -372,6 +389,7 @@ def status(
 
 @app.command()
 @_handled()
+@_bulk()
 def check(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="PATH", help="Files or folders (searched recursively); default ."),
     as_json: bool = typer.Option(False, "--json", help="Print the problems as a JSON list of {file, line, problem}."),
@@ -419,6 +437,7 @@ class _ActionsCommand(typer.core.TyperCommand):
 
 @app.command(cls=_ActionsCommand)
 @_handled()
+@_bulk()
 def actions(
     args: Optional[list[str]] = typer.Argument(
         None, metavar="[done ID | reopen ID] [PATH]...",
@@ -465,6 +484,7 @@ def actions(
 
 @app.command()
 @_handled()
+@_bulk()
 def history(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
     as_json: bool = typer.Option(False, "--json", help="Print the post-mortems and themes as JSON."),
