@@ -30,7 +30,7 @@ def _string(value: Any, key: str, *, required: bool = False) -> str:
     if not isinstance(value, str):
         raise PostmortemError(f"{key} must be text, not {type(value).__name__}")
     value = value.strip()
-    if value and not plain(value):  # only invisible characters: it would show as nothing
+    if value and not value.isprintable() and not plain(value):  # only invisible characters: it would show as nothing
         value = ""
     if required and not value:
         raise PostmortemError(f"{key} must not be empty")

@@ -69,8 +69,8 @@ def _merge_items(
             pinned.setdefault(grouping.key(wording), index)
             anchors.append((wording, index))
     members: dict[int, list[int]] = {}
-    free = []
-    for position, (_, entry) in enumerate(raised):
+    free = [] if earlier else list(range(len(raised)))
+    for position, (_, entry) in enumerate(raised if earlier else ()):
         index = exact.get(same_wording(entry["text"]), pinned.get(grouping.key(entry["text"])) if pinned else None)
         if index is None:
             free.append(position)
@@ -100,7 +100,7 @@ def _merge_items(
 
 def _fill(question: Question, item: dict[str, Any], entries: list[tuple[str, dict[str, Any]]], wordings: list[str]) -> dict[str, Any]:
     """item with who raised it, how many, every wording, and the fields the entries give that it lacks."""
-    names = _distinct(name for name, _ in entries)
+    names = _distinct(name for name, _ in entries) if len(entries) > 1 else [name for name, _ in entries]
     item.update(count=len(names), raised_by=names)
     for field in question.fields:
         value = next((entry[field] for _, entry in entries if entry.get(field)), None)
