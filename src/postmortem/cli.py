@@ -1,6 +1,7 @@
-"""The command line: parses arguments, calls the library, prints. Heavy imports stay inside commands."""
+"""The command line: parses arguments, calls the library, prints. Heavy imports stay inside commands.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: Typer reads every command's parameters at each start,
+even for --version, and string annotations would make it compile and eval each one (a few ms)."""
 
 import gc
 import os
