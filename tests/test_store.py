@@ -4,12 +4,14 @@ exactly, whichever writer wrote it and whichever parser read it."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import tomli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from conftest import write_answers
 from postmortem import store
 from postmortem.errors import PostmortemError
 
@@ -57,17 +59,40 @@ def test_a_file_the_fast_parser_refuses_gets_the_reference_parsers_message() -> 
     assert str(reference.value).split(" (at")[0].lower() in str(caught.value).lower()
 
 
-def test_a_file_over_the_fast_limit_is_read_by_tomli_alone(monkeypatch) -> None:
-    """rtoml's own tree would cost 13x a large record's size in memory: above FAST_PARSE_MAX it is never called."""
+def test_a_low_memory_read_of_a_file_over_the_fast_limit_is_tomli_alone(monkeypatch) -> None:
+    """rtoml's own tree costs 15x a large record's size in memory: a low-memory read above FAST_PARSE_MAX never calls it."""
     import rtoml
 
     def refuse(text: str):
-        raise AssertionError("rtoml read a file over FAST_PARSE_MAX")
+        raise AssertionError("rtoml read the file")
 
     raw = b'project = "Big"\nnotes = "' + b"x" * 200 + b'"\n'
     monkeypatch.setattr(rtoml, "loads", refuse)
     monkeypatch.setattr(store, "FAST_PARSE_MAX", len(raw) - 1)
-    assert store.parse_toml(raw, "record.toml") == {"project": "Big", "notes": "x" * 200}
+    assert store.parse_toml(raw, "record.toml", low_memory=True) == {"project": "Big", "notes": "x" * 200}
+    with pytest.raises(AssertionError, match="rtoml read"):  # a plain read takes the fast way at any size
+        store.parse_toml(raw, "record.toml")
     monkeypatch.setattr(store, "FAST_PARSE_MAX", len(raw))
     with pytest.raises(AssertionError, match="rtoml read"):
-        store.parse_toml(raw, "record.toml")
+        store.parse_toml(raw, "record.toml", low_memory=True)
+
+
+def test_merge_reads_its_previous_record_the_low_memory_way_and_render_the_fast_way(cli, tmp_path: Path, monkeypatch) -> None:
+    import rtoml
+
+    folder = tmp_path / "pm"
+    answers = write_answers(tmp_path, "Ann", {"went_well": ["Small steps"]})
+    assert cli("start", folder, "--project", "Big", "--answers", answers).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    loads = rtoml.loads
+
+    def no_records(text: str):
+        if "[[sections" in text:
+            raise AssertionError("rtoml read a record")
+        return loads(text)
+
+    monkeypatch.setattr(rtoml, "loads", no_records)
+    monkeypatch.setattr(store, "FAST_PARSE_MAX", 10)
+    assert cli("merge", folder).exit_code == 0
+    with pytest.raises(AssertionError, match="rtoml read a record"):
+        cli("render", folder)

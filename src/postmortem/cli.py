@@ -226,7 +226,7 @@ def merge(
     carried, unreadable = followup.carried_over(directory, session.project, session.date, history or [])
     _report_unreadable(unreadable)
     with record_mod.locked(record_path):
-        previous = record_mod.load_record(record_path) if record_path.exists() else None
+        previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
         record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
         record_mod.save_record(record_path, record)
     drafts = merge_mod.drafts(responses)

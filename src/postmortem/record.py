@@ -14,7 +14,9 @@ from postmortem import store
 from postmortem.errors import PostmortemError, about
 from postmortem.questionsets import KINDS
 
-_SECTION_LISTS = {"items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events"}
+SECTION_LISTS = {  # each kind of section: the key of its list of entries
+    "items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events",
+}
 
 
 class DuplicateId(PostmortemError):
@@ -38,7 +40,7 @@ def _check(record: dict[str, Any]) -> None:
     for index, section in enumerate(sections, 1):
         if not isinstance(section, dict) or section.get("kind") not in KINDS or not isinstance(section.get("id"), str):
             raise PostmortemError(f"sections[{index}] needs an id and a kind ({', '.join(KINDS)})")
-        entries = _SECTION_LISTS.get(section["kind"])
+        entries = SECTION_LISTS.get(section["kind"])
         if entries and not all(isinstance(e, dict) for e in section.get(entries, [])):
             raise PostmortemError(f"sections[{index}].{entries} must be a list of tables")
     ids = Counter(i.get("id") for s in sections for i in s.get("items", []) if isinstance(i, dict) and i.get("id"))
@@ -58,8 +60,8 @@ def actions(record: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def load_record(path: Path) -> dict[str, Any]:
-    record = store.read_toml(path, max_bytes=256 * store.MAX_BYTES)
+def load_record(path: Path, *, low_memory: bool = False) -> dict[str, Any]:
+    record = store.read_toml(path, max_bytes=256 * store.MAX_BYTES, low_memory=low_memory)
     with about(path):
         try:
             _check(record)

@@ -26,15 +26,17 @@ _DEEP_KEY = re.compile(
 # Such a key is on one line and has MAX_KEY_DEPTH dots: this much cheaper test rules it out first,
 # so a large record (tens of MB) is not scanned with the slower pattern above.
 _MANY_DOTS = re.compile(r"^(?:[^\n.]*+\.){%d}" % MAX_KEY_DEPTH, re.MULTILINE)
-# rtoml holds a tree of its own for the whole file while it builds Python's: some 13x the file's
-# size at the peak, against 3x for tomli (a 31 MB record: 410 MB against 104 MB). Larger files go
-# to tomli, so a re-merge of 10,000 responses stays within 400 MB.
+# rtoml holds a tree of its own for the whole file while it builds Python's: some 15x the file's
+# size at the peak, against 5x for tomli (a 31 MB record: 490 MB against 177 MB), at 2.5x the
+# speed. A low-memory read (merge, which builds a second record beside the one it reads) gives
+# larger files to tomli, so a re-merge of 10,000 responses stays within 400 MB.
 FAST_PARSE_MAX = 4 * 1024 * 1024
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
 
 
-def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
-    """Decode and parse TOML bytes; any problem becomes a PostmortemError naming source and line."""
+def parse_toml(raw: bytes, source: Path | str, *, low_memory: bool = False) -> dict[str, Any]:
+    """Decode and parse TOML bytes; any problem becomes a PostmortemError naming source and line.
+    low_memory: a file over FAST_PARSE_MAX is read by tomli alone, in a third of rtoml's memory."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raise PostmortemError("starts with a byte-order mark; save it as UTF-8 without BOM", path=source, line=1)
     try:
@@ -42,7 +44,7 @@ def parse_toml(raw: bytes, source: Path | str) -> dict[str, Any]:
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise PostmortemError(f"not valid UTF-8 (byte {err.start})", path=source, line=line) from None
-    if len(raw) <= FAST_PARSE_MAX:
+    if not low_memory or len(raw) <= FAST_PARSE_MAX:
         import rtoml  # compiled (Rust): 2x faster than tomli, which counts over many files
 
         try:
@@ -97,8 +99,8 @@ def _deep_line(text: str, limit: int = 100) -> int | None:
     return None
 
 
-def read_toml(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
-    """Read a TOML file that must be a regular file of at most max_bytes."""
+def read_toml(path: Path, *, max_bytes: int = MAX_BYTES, low_memory: bool = False) -> dict[str, Any]:
+    """Read a TOML file that must be a regular file of at most max_bytes (low_memory: see parse_toml)."""
     try:
         if path.is_symlink():
             raise PostmortemError("is a symbolic link; refusing to follow it", path=path)
@@ -112,7 +114,7 @@ def read_toml(path: Path, *, max_bytes: int = MAX_BYTES) -> dict[str, Any]:
         raise PostmortemError(f"cannot read: {err.strerror}", path=path) from None
     if len(raw) > max_bytes:
         raise PostmortemError(f"larger than {max_bytes // 1024} KiB", path=path)
-    return parse_toml(raw, path)
+    return parse_toml(raw, path, low_memory=low_memory)
 
 
 def check_schema_version(data: dict[str, Any], path: Path | str) -> None:
