@@ -12,6 +12,9 @@ from postmortem.errors import PostmortemError
 from postmortem.resources import templates_dir
 
 BAR_WIDTH = 20
+# A report is one page a reader takes in at a glance, even when thousands answered; the record keeps everything.
+SHOWN = 100  # entries of a section's list, participants named, individual answers in the appendix
+NAMED = 10  # names shown for who raised one entry, and roles and interests of one stakeholder
 
 
 def reports_dir() -> Path:
@@ -38,12 +41,41 @@ def _bar(count: int, largest: int) -> Any:
     return Markup("█" * width)
 
 
+def _shortlist(values: list[Any], separator: str = ", ") -> str:
+    """values joined, the first NAMED of them when there are more."""
+    if len(values) <= NAMED:
+        return separator.join(map(str, values))
+    return f"{separator.join(map(str, values[:NAMED]))} and {len(values) - NAMED} more"
+
+
 def _raised_by(entry: dict[str, Any]) -> str:
     names = entry.get("raised_by") or []
     count = entry.get("count", len(names))
     if not names:
         return f"{count} {'person' if count == 1 else 'people'}" if count else "—"
-    return ", ".join(names)
+    return _shortlist(names)
+
+
+def _at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
+    """The record as the report shows it: each section's list cut to its first SHOWN entries (in
+    the record's order: most votes, then most raised, first), with `left_out` counting the rest;
+    past SHOWN participants, no list of names and no appendix, with `responses_left_out` instead."""
+    from postmortem.record import SECTION_LISTS
+
+    view = dict(record)
+    sections = []
+    for section in record.get("sections", []):
+        key = SECTION_LISTS.get(section.get("kind")) if isinstance(section, dict) else None
+        entries = section.get(key) if key else None
+        if isinstance(entries, list) and len(entries) > SHOWN:
+            section = {**section, key: entries[:SHOWN], "left_out": len(entries) - SHOWN}
+        sections.append(section)
+    view["sections"] = sections
+    if len(record.get("participants") or []) > SHOWN:
+        view["participants"] = []
+    if len(record.get("responses") or []) > SHOWN:
+        view.update(responses=[], responses_left_out=len(record["responses"]))
+    return view
 
 
 def _without_names(value: Any) -> Any:
@@ -120,7 +152,7 @@ def environment(extra_dir: Path | None = None) -> Any:
         keep_trailing_newline=True,
         autoescape=jinja2.select_autoescape(["html", "htm", "html.j2"], default_for_string=False, default=False),
     )
-    env.filters.update(bar=_bar, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
+    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
     env.globals.update(service_graph=_service_graph)
     return env
 
@@ -156,9 +188,10 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
     else:
         name = f"{record.get('format', '')}.md.j2"
     env = environment(extra_dir)
-    context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **record}
+    context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **_at_a_glance(record)}
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
-        context.update(participants=[], responses=[], sections=_without_names(record.get("sections", [])))
+        context.update(participants=[], responses=[], sections=_without_names(context["sections"]))
+        context.pop("responses_left_out", None)
     try:
         loaded = env.get_template(name) if template else env.select_template([name, "base.md.j2"])
         text = loaded.render(context)
