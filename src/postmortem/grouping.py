@@ -23,7 +23,6 @@ _WORD = re.compile(r"\w+")
 _MAX_WORDS_FOR_FUZZY = 30
 
 
-@lru_cache(maxsize=1 << 16)
 def _stem(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
@@ -32,6 +31,13 @@ def _stem(word: str) -> str:
     if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
     return word
+
+
+@lru_cache(maxsize=1 << 16)
+def _meaning(word: str) -> str:
+    """word's stem, or "" for a filler word (as written, or once stemmed)."""
+    stem = _stem(word)
+    return "" if word in STOPWORDS or stem in STOPWORDS else stem
 
 
 def words(text: str) -> list[str]:
@@ -46,9 +52,10 @@ def _words(text: str) -> tuple[str, ...]:
         folded = text.lower().replace("'", "")
     else:
         folded = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("\u2019", "")
-    found = set(_WORD.findall(folded))
-    significant = {_stem(w) for w in found - STOPWORDS} - STOPWORDS or {_stem(w) for w in found}
-    return tuple(sorted(significant or ["".join(folded.split())]))
+    found = _WORD.findall(folded)
+    significant = set(map(_meaning, found))
+    significant.discard("")
+    return tuple(sorted(significant or {_stem(w) for w in found} or ["".join(folded.split())]))
 
 
 def key(text: str) -> str:
@@ -60,7 +67,7 @@ def _keys(text: str) -> list[tuple[str, ...]]:
     """text's word set, and when it has four or more words, that set minus each one word."""
     significant = _words(text)
     if 4 <= len(significant) <= _MAX_WORDS_FOR_FUZZY:
-        return [significant, *(significant[:i] + significant[i + 1 :] for i in range(len(significant)))]
+        return [significant, *[significant[:i] + significant[i + 1 :] for i in range(len(significant))]]
     return [significant]
 
 
