@@ -238,3 +238,22 @@ def test_names_come_from_the_response_files_and_skip_what_cannot_be_read(tmp_pat
     nudger = nudges.for_interview(folder, ["Jessica"], True)
     assert nudger.kinds == {"tangible", "blame"} and nudger.names == ["Kyle", "Jessica"]
     assert not nudges.for_interview(folder, ["Jessica"], True, no_nudges=True)
+
+
+def test_the_first_question_comes_before_any_response_file_is_read(tmp_path: Path, monkeypatch) -> None:
+    """The blame check's names are read at the first blame check, not before the first question:
+    with thousands of responses that read would keep the participant waiting."""
+    import questionary
+
+    folder = tmp_path / "retro"
+    _kyle_answered(folder)
+    events: list[str] = []
+    text, names = questionary.text, nudges.participant_names
+    monkeypatch.setattr(questionary, "text", lambda *a, **k: events.append("question") or text(*a, **k))
+    monkeypatch.setattr(nudges, "participant_names", lambda f: events.append("names read") or names(f))
+    keys = ENTER + lines("The delay was Kyle's fault") + ENTER + ENTER + ENTER + NO_MORE
+    run = drive(start_args(folder), keys)
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert events[0] == "question" and events.count("names read") == 1
+    assert "this reads as blaming Kyle" in run.screen  # the names were read, when they were needed
