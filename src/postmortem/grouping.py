@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
+from itertools import combinations
 
 STOPWORDS = frozenset(
     "a an and are as at be been by each every for from had has have i in is it its of on or our per "
@@ -67,7 +68,7 @@ def _keys(text: str) -> list[tuple[str, ...]]:
     """text's word set, and when it has four or more words, that set minus each one word."""
     significant = _words(text)
     if 4 <= len(significant) <= _MAX_WORDS_FOR_FUZZY:
-        return [significant, *[significant[:i] + significant[i + 1 :] for i in range(len(significant))]]
+        return [significant, *combinations(significant, len(significant) - 1)]  # each with one word left out
     return [significant]
 
 
