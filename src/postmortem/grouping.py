@@ -46,8 +46,6 @@ def words(text: str) -> list[str]:
     return list(_words(text))
 
 
-# Merge asks for the words of each text more than once (its key, then its grouping keys): cached.
-@lru_cache(maxsize=1 << 15)  # at most some 16 MB
 def _words(text: str) -> tuple[str, ...]:
     if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
         folded = text.lower().replace("'", "")
