@@ -6,9 +6,9 @@
 
 Run it with the interpreter of the environment postmortem is installed in. Standard library only,
 plus the installed postmortem package (used to write the synthetic files exactly as the tool
-writes them). Every case runs in a fresh subprocess, several times; the median is reported next to
-the baseline it is judged against, measured in the same run, and each target gets a one-line
-PASS/FAIL verdict with the numbers. Peak memory is the child's own ru_maxrss, from os.wait4.
+writes them). Every case runs in a fresh subprocess, several times, taking turns with the baseline
+it is judged against (case, baseline, case, baseline, ...); the median is reported next to the
+baseline's, and each target gets a one-line PASS/FAIL verdict with the numbers. Peak memory is the child's own ru_maxrss, from os.wait4.
 """
 
 from __future__ import annotations
@@ -246,10 +246,22 @@ def run_once(args: list[str], before=None) -> tuple[float, int]:
 
 def measure(args: list[str], repeats: int, before=None, warm: bool = True) -> tuple[float, int]:
     """Median time and highest peak memory over `repeats` runs (after one warm-up run)."""
+    return side_by_side([lambda: run_once(args, before)], repeats, warm)[0]
+
+
+def side_by_side(cases: list, repeats: int, warm: bool = True) -> list[tuple[float, int]]:
+    """Median time and highest peak memory of each case (a function that runs it once and gives its
+    time and memory), the cases taking turns: A B A B ... A change in the machine's speed during
+    the run (a busy neighbour on a shared machine) then falls on a case and its baseline alike,
+    where timing all of A before all of B would put it into their ratio."""
     if warm:
-        run_once(args, before)  # warm the file cache and the bytecode cache
-    runs = [run_once(args, before) for _ in range(repeats)]
-    return statistics.median(t for t, _ in runs), max(m for _, m in runs)
+        for case in cases:
+            case()  # warm the file cache and the bytecode cache
+    runs: list[list[tuple[float, int]]] = [[] for _ in cases]
+    for _ in range(repeats):
+        for case, times in zip(cases, runs):
+            times.append(case())
+    return [(statistics.median(t for t, _ in times), max(m for _, m in times)) for times in runs]
 
 
 def first_prompt_once(folder: Path, number: int) -> float:
@@ -296,9 +308,6 @@ def first_prompt_once(folder: Path, number: int) -> float:
     return elapsed
 
 
-def first_prompt(folder: Path, repeats: int) -> float:
-    first_prompt_once(folder, 0)
-    return statistics.median(first_prompt_once(folder, n) for n in range(1, repeats + 1))
 
 
 def command_available(command: str) -> bool:
@@ -386,15 +395,17 @@ def main() -> int:
 
 def startup(paths: dict[str, Path], data: Path, runs: int) -> None:
     print("1. Startup")
-    version, _ = measure([*CLI, "--version"], runs)
-    typer_import, _ = measure([PY, "-c", "import typer"], runs)
+    (version, _), (typer_import, _) = side_by_side(
+        [lambda: run_once([*CLI, "--version"]), lambda: run_once([PY, "-c", "import typer"])], runs
+    )
     show("postmortem --version", version)
     show('python -c "import typer"', typer_import, f"ratio {version / typer_import:.2f}x")
     verdict(version <= 1.15 * typer_import, "startup --version",
             f"{version:.3f} s vs import typer {typer_import:.3f} s = {version / typer_import:.2f}x (target <= 1.15x)")
 
-    help_time, _ = measure([*CLI, "--help"], runs)
-    tiny, _ = measure([PY, str(data / "typer_app.py"), "--help"], runs)
+    (help_time, _), (tiny, _) = side_by_side(
+        [lambda: run_once([*CLI, "--help"]), lambda: run_once([PY, str(data / "typer_app.py"), "--help"])], runs
+    )
     show("postmortem --help", help_time)
     show("one-command Typer app --help", tiny, f"ratio {help_time / tiny:.2f}x")
     verdict(help_time <= 1.15 * tiny, "startup --help",
@@ -402,8 +413,10 @@ def startup(paths: dict[str, Path], data: Path, runs: int) -> None:
 
     global CPU
     judge_by_cpu, CPU = CPU, False  # waiting for a prompt is wall time by nature: both sides in wall time
-    prompt = first_prompt(paths["1k"], runs)
-    questionary, _ = measure([PY, "-c", "import questionary"], runs)
+    number = iter(range(2 * runs + 2))  # a new participant name each run
+    (prompt, _), (questionary, _) = side_by_side(
+        [lambda: (first_prompt_once(paths["1k"], next(number)), 0), lambda: run_once([PY, "-c", "import questionary"])], runs
+    )
     CPU = judge_by_cpu
     show("postmortem start: first question on a pty (wall)", prompt)
     show('python -c "import questionary"', questionary, f"difference {prompt - questionary:+.3f} s")
@@ -414,15 +427,20 @@ def startup(paths: dict[str, Path], data: Path, runs: int) -> None:
 
 def merge_and_render(paths: dict[str, Path], runs: int) -> float:
     print("2. Merge (10,000 and 1,000 responses, about 12 entries each, a fifth near-duplicates)")
-    results = {}
-    for size in ("10k", "1k"):
-        folder = paths[size]
-        record = folder / "record.toml"
-        fresh = lambda record=record: record.unlink(missing_ok=True)  # noqa: E731  a first merge each time
-        results[size] = measure([*CLI, "merge", str(folder)], runs, before=fresh, warm=WARM)
-    results["again"] = measure([*CLI, "merge", str(paths["10k"])], runs, warm=WARM)  # over its own record: a re-merge
-    parse, parse_memory = measure([PY, "-c", PARSE, str(paths["10k"] / "responses")], runs, warm=WARM)
-    (merge10k, memory), (merge1k, _), (again, again_memory) = results["10k"], results["1k"], results["again"]
+
+    def first_merge(folder: Path):  # a first merge each time: no record left from the run before
+        return lambda: run_once([*CLI, "merge", str(folder)], before=lambda: (folder / "record.toml").unlink(missing_ok=True))
+
+    (merge10k, memory), (again, again_memory), (parse, _), (merge1k, _) = side_by_side(
+        [
+            first_merge(paths["10k"]),
+            lambda: run_once([*CLI, "merge", str(paths["10k"])]),  # over the record just made: a re-merge
+            lambda: run_once([PY, "-c", PARSE, str(paths["10k"] / "responses")]),
+            first_merge(paths["1k"]),
+        ],
+        runs,
+        warm=WARM,
+    )
     show("merge 10k (first merge)", merge10k, f"peak {memory / 1024:.0f} MB")
     show("merge 10k again (keeps its record)", again, f"peak {again_memory / 1024:.0f} MB")
     show("tomllib parse of the 10k response files", parse, f"ratio {merge10k / parse:.2f}x (again {again / parse:.2f}x)")
