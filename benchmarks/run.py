@@ -456,10 +456,10 @@ def merge_and_render(paths: dict[str, Path], runs: int) -> float:
 
     print("3. Render the 10k record")
     record = str(paths["10k"] / "record.toml")
-    markdown, _ = measure([*CLI, "render", record], runs, warm=WARM)
-    html, _ = measure([*CLI, "render", record, "--to", "html"], runs, warm=WARM)
-    show("render Markdown", markdown, f"{markdown / merge10k:.2f}x merge")
-    show("render HTML", html, f"{html / merge10k:.2f}x merge")
+    markdown, markdown_memory = measure([*CLI, "render", record], runs, warm=WARM)
+    html, html_memory = measure([*CLI, "render", record, "--to", "html"], runs, warm=WARM)
+    show("render Markdown", markdown, f"{markdown / merge10k:.2f}x merge, peak {markdown_memory / 1024:.0f} MB")
+    show("render HTML", html, f"{html / merge10k:.2f}x merge, peak {html_memory / 1024:.0f} MB")
     for name, took in (("render Markdown", markdown), ("render HTML", html)):
         verdict(took <= 2.0 and took <= merge10k, name,
                 f"{took:.3f} s (target <= 2 s and <= merge {merge10k:.3f} s)")
