@@ -69,13 +69,15 @@ def _merge_items(
             pinned.setdefault(grouping.key(wording), index)
             anchors.append((wording, index))
     members: dict[int, list[int]] = {}
-    free = [] if earlier else list(range(len(raised)))
-    for position, (_, entry) in enumerate(raised if earlier else ()):
-        index = exact.get(same_wording(entry["text"]), pinned.get(grouping.key(entry["text"])) if pinned else None)
-        if index is None:
-            free.append(position)
-        else:
-            members.setdefault(index, []).append(position)
+    free = list(range(len(raised)))
+    if earlier:  # a re-merge: entries go to the earlier item that lists their wording first
+        free = []
+        for position, (_, entry) in enumerate(raised):
+            index = exact.get(same_wording(entry["text"]), pinned.get(grouping.key(entry["text"])))
+            if index is None:
+                free.append(position)
+            else:
+                members.setdefault(index, []).append(position)
     texts = [wording for wording, _ in anchors] + [raised[p][1]["text"] for p in free]
     new_groups: list[list[int]] = []
     for group in grouping.group(texts):
