@@ -8,7 +8,8 @@ Run it with the interpreter of the environment postmortem is installed in. Stand
 plus the installed postmortem package (used to write the synthetic files exactly as the tool
 writes them). Every case runs in a fresh subprocess, several times, taking turns with the baseline
 it is judged against (case, baseline, case, baseline, ...); the median is reported next to the
-baseline's, and each target gets a one-line PASS/FAIL verdict with the numbers. Peak memory is the child's own ru_maxrss, from os.wait4.
+baseline's, and each target gets a one-line PASS/FAIL verdict with the numbers. Peak memory is
+the child's own ru_maxrss, from os.wait4.
 """
 
 from __future__ import annotations
@@ -306,8 +307,6 @@ def first_prompt_once(folder: Path, number: int) -> float:
         for path in (folder / "responses").glob("bench-*.toml"):
             path.unlink()
     return elapsed
-
-
 
 
 def command_available(command: str) -> bool:
