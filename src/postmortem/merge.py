@@ -60,29 +60,29 @@ def _merge_items(
     facilitator added it (it never had anyone in raised_by).
     """
     earlier = [p for p in previous if isinstance(p, dict)]
+    anchors = [(wording, index) for index, item in enumerate(earlier) for wording in _wordings(item)]
     exact: dict[str, int] = {}
-    pinned: dict[str, int] = {}
-    anchors: list[tuple[str, int]] = []
-    for index, item in enumerate(earlier):
-        for wording in _wordings(item):
-            exact.setdefault(same_wording(wording), index)
-            pinned.setdefault(grouping.key(wording), index)
-            anchors.append((wording, index))
+    for wording, index in anchors:
+        exact.setdefault(same_wording(wording), index)
+    pinned: dict[str, int] = {}  # the earlier wordings' grouping keys: made when an entry first needs them
     members: dict[int, list[int]] = {}
-    free = list(range(len(raised)))
-    if earlier:  # a re-merge: entries go to the earlier item that lists their wording first
-        free = []
-        for position, (_, entry) in enumerate(raised):
-            index = exact.get(same_wording(entry["text"]), pinned.get(grouping.key(entry["text"])))
-            if index is None:
-                free.append(position)
-            else:
-                members.setdefault(index, []).append(position)
-    texts = [wording for wording, _ in anchors] + [raised[p][1]["text"] for p in free]
+    free = []
+    for position, (_, entry) in enumerate(raised):
+        index = exact.get(same_wording(entry["text"])) if exact else None
+        if index is None and exact:
+            if not pinned:
+                for wording, earlier_index in anchors:
+                    pinned.setdefault(grouping.key(wording), earlier_index)
+            index = pinned.get(grouping.key(entry["text"]))
+        if index is None:
+            free.append(position)
+        else:
+            members.setdefault(index, []).append(position)
     new_groups: list[list[int]] = []
-    for group in grouping.group(texts):
-        met = [anchors[i][1] for i in group if i < len(anchors)]
+    texts = [wording for wording, _ in anchors] + [raised[p][1]["text"] for p in free]
+    for group in grouping.group(texts) if free else []:  # nothing new: every entry went to an earlier item
         positions = [free[i - len(anchors)] for i in group if i >= len(anchors)]
+        met = [anchors[i][1] for i in group if i < len(anchors)]
         if met and positions:
             members.setdefault(min(met), []).extend(positions)
         elif positions:
