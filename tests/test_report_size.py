@@ -88,3 +88,12 @@ def test_a_list_of_exactly_the_limit_is_shown_whole() -> None:
 
     assert report(SHOWN).count("\n- Item ") == SHOWN and "more: the" not in report(SHOWN)
     assert report(SHOWN + 1).count("\n- Item ") == SHOWN and LEFT_OUT.format(1) in report(SHOWN + 1)
+
+
+def test_the_service_diagram_draws_at_most_the_limit_of_arrows() -> None:
+    served = [{"name": f"Team {n:03d}", "raised_by": ["Ann", "Bob"]} for n in range(SHOWN)]  # 2 arrows each
+    graph = str(render._service_graph([{"id": "served", "people": served}]))
+    fence, note = graph.split("\n```\n")
+    assert fence.count(" --> ") == SHOWN and note == f"\n*The first {SHOWN} of {2 * SHOWN} arrows; the record has every one.*"
+    whole = str(render._service_graph([{"id": "served", "people": served[: SHOWN // 2]}]))
+    assert whole.count(" --> ") == SHOWN and whole.endswith("\n```")

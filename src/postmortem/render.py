@@ -119,14 +119,18 @@ def _service_graph(sections: list[dict[str, Any]]) -> Any:
         edges.update({(person["name"], name): None for name in person.get("raised_by", [])})
     if not edges:
         return Markup("")
+    drawn = list(edges)[:SHOWN]
     nodes: dict[str, str] = {}
     lines = ["```mermaid", "flowchart LR"]
-    for name in (n for edge in edges for n in edge):
+    for name in (n for edge in drawn for n in edge):
         if name.casefold() not in nodes:
             nodes[name.casefold()] = f"n{len(nodes) + 1}"
             lines.append(f"  {nodes[name.casefold()]}[{_mermaid_label(name)}]")
-    lines += [f"  {nodes[a.casefold()]} --> {nodes[b.casefold()]}" for a, b in edges]
-    return Markup("\n".join([*lines, "```"]))
+    lines += [f"  {nodes[a.casefold()]} --> {nodes[b.casefold()]}" for a, b in drawn]
+    lines.append("```")
+    if len(edges) > len(drawn):
+        lines.append(f"\n*The first {len(drawn)} of {len(edges)} arrows; the record has every one.*")
+    return Markup("\n".join(lines))
 
 
 def _finalize_for(eval_ctx: Any, value: Any) -> Any:
