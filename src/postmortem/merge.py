@@ -68,12 +68,14 @@ def _merge_items(
     members: dict[int, list[int]] = {}
     free = []
     for position, (_, entry) in enumerate(raised):
-        index = exact.get(same_wording(entry["text"])) if exact else None
-        if index is None and exact:
-            if not pinned:
-                for wording, earlier_index in anchors:
-                    pinned.setdefault(grouping.key(wording), earlier_index)
-            index = pinned.get(grouping.key(entry["text"]))
+        index = None
+        if exact:  # a re-merge: the item that lists this exact wording, else one with its grouping key
+            index = exact.get(same_wording(entry["text"]))
+            if index is None:
+                if not pinned:
+                    for wording, earlier_index in anchors:
+                        pinned.setdefault(grouping.key(wording), earlier_index)
+                index = pinned.get(grouping.key(entry["text"]))
         if index is None:
             free.append(position)
         else:
