@@ -362,7 +362,7 @@ def main() -> int:
                         "steadier on a shared, loaded machine")
     parser.add_argument("--data", type=Path, help="keep the generated data here and reuse it (default: a temporary folder)")
     options = parser.parse_args()
-    startup_runs, heavy_runs = (5, 2) if options.quick else (15, 5)
+    startup_runs, heavy_runs = (11, 2) if options.quick else (41, 5)  # startup: cheap runs, ms apart: many
     global CPU, WARM
     CPU, WARM = options.cpu, not options.quick
 
