@@ -2,8 +2,9 @@
 files, a read-only folder, a full disk, no terminal and Ctrl-C, ends with a clear message and a
 documented exit code: 0 ok, 1 failed check, 2 bad input or usage, 130 interrupted.
 
-The sweep runs over `app.registered_commands`, so a new command is covered the day it is added. A
-command it knows nothing about is called as `postmortem NAME DIR`; give it a typical call in
+The sweep runs over `commands.registered_commands` (where every subcommand registers), so a new
+command is covered the day it is added. A command it knows nothing about is called as
+`postmortem NAME DIR`; give it a typical call in
 `TYPICAL` below when it needs more (the runner uses catch_exceptions=False, so an uncaught exception
 fails the test with its traceback).
 """
@@ -22,9 +23,9 @@ from typing import Callable
 import pytest
 
 from conftest import write_answers
-from postmortem.cli import app
+from postmortem.cli import app, commands
 
-COMMANDS = sorted(command.name or command.callback.__name__.replace("_", "-") for command in app.registered_commands)
+COMMANDS = sorted(command.name or command.callback.__name__.replace("_", "-") for command in commands.registered_commands)
 EXIT_CODES = {0, 1, 2}
 
 # A typical call of each command against the post-mortem `f` (tmp: the test's folder, with `wiki/` and

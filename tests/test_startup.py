@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import postmortem
 
 FORBIDDEN = [
@@ -94,3 +96,20 @@ def test_python_dash_m_version(tmp_path: Path) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == f"postmortem {postmortem.__version__}\n"
+
+
+@pytest.mark.parametrize(("args", "built"), [(["--version"], []), (["merge", "--help"], ["merge"]), (["--help"], "all")])
+def test_a_run_builds_only_the_command_it_runs(args: list[str], built, monkeypatch) -> None:
+    """Typer reads a command's parameters when it builds it: --version builds none, a command only itself."""
+    import typer.main
+    from typer.testing import CliRunner
+
+    from postmortem.cli import app, commands
+
+    names: list[str] = []
+    build = typer.main.get_command_from_info
+    monkeypatch.setattr(typer.main, "get_command_from_info", lambda info, **k: names.append(build(info, **k).name) or build(info, **k))
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    everything = [typer.main.get_command_name(i.callback.__name__) for i in commands.registered_commands]
+    assert names == (everything if built == "all" else built) and len(everything) == 12

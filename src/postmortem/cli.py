@@ -1,23 +1,72 @@
 """The command line: parses arguments, calls the library, prints. Heavy imports stay inside commands.
 
-No `from __future__ import annotations` here: Typer reads every command's parameters at each start,
-even for --version, and string annotations would make it compile and eval each one (a few ms)."""
+Start-up stays close to Typer's own: a run builds only the command it runs (`_Commands`), and
+there is no `from __future__ import annotations` here, since Typer would then compile and eval
+every parameter's annotation of that command."""
 
 import gc
 import os
 import sys
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Optional
 
 import typer
 
 from postmortem import __version__
 from postmortem.errors import Interrupted, PostmortemError
 
+commands = typer.Typer()  # where the subcommands register; the root group builds each one on first use
+
+
+class _Commands(MutableMapping):
+    """The root group's subcommands by name, each built from its registration the first time it is
+    looked up. Typer would read all 12 commands' parameters at every start, --version included;
+    a run builds only the command it runs (--help still lists, and so builds, them all)."""
+
+    def __init__(self, registry: typer.Typer, rich_markup_mode: Any) -> None:
+        self._registered = {
+            info.name or typer.main.get_command_name(info.callback.__name__): info for info in registry.registered_commands
+        }
+        self._built: dict[str, Any] = {}
+        self._rich_markup_mode = rich_markup_mode
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._built:
+            info = self._registered[name]  # KeyError for an unknown command, so .get() gives None
+            self._built[name] = typer.main.get_command_from_info(  # pretty exceptions are off: Typer's default
+                info, pretty_exceptions_short=True, rich_markup_mode=self._rich_markup_mode
+            )
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._registered.setdefault(name, None)
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._registered[name]
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._registered)
+
+    def __len__(self) -> int:
+        return len(self._registered)
+
+
+class _RootGroup(typer.core.TyperGroup):
+    """`postmortem` itself: Typer's group, with its subcommands built on first use."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(commands, self.rich_markup_mode)
+
+
 app = typer.Typer(
     name="postmortem",
     help="Turn the end of a project into lessons a team acts on: interview, merge, report.",
+    cls=_RootGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -99,7 +148,7 @@ def _invite(folder: Path, names: Optional[list[str]]) -> None:
         _say(f"Invited {shown}." if added else "Everyone named was invited already.")
 
 
-@app.command()
+@commands.command()
 @_handled()
 def start(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder (created when needed)."),
@@ -198,7 +247,7 @@ def start(
         _say(gitshare.commit_response(session, path, response.name, created=not existing))
 
 
-@app.command()
+@commands.command()
 @_handled()
 @_bulk()
 def merge(
@@ -236,7 +285,7 @@ def merge(
     _say(f"Merged {record['participant_count']} response(s) into {record_path}{note}.")
 
 
-@app.command()
+@commands.command()
 @_handled()
 @_bulk()
 def render(
@@ -269,7 +318,7 @@ def render(
     _say(f"Wrote {output}.")
 
 
-@app.command()
+@commands.command()
 @_handled()
 def formats(
     format_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="A question set id or .toml file to show in full."),
@@ -296,7 +345,7 @@ def formats(
         typer.echo("")
 
 
-@app.command()
+@commands.command()
 @_handled()
 def edit(
     item: str = typer.Argument(..., help="An action id such as A2, or `summary` or `notes` for the whole record."),
@@ -324,7 +373,7 @@ def edit(
     _say(message)
 
 
-@app.command()
+@commands.command()
 @_handled()
 def move(
     wording: str = typer.Argument(..., help="The wording to move, as it stands in the record."),
@@ -341,7 +390,7 @@ def move(
     _say(facilitate.change(directory / session_mod.RECORD_FILE, lambda r: facilitate.move_wording(r, wording, to=to)))
 
 
-@app.command()
+@commands.command()
 @_handled()
 @_bulk()
 def publish(
@@ -366,7 +415,7 @@ def publish(
     _say(f"Published {done.page} (record: {done.record}); index: {done.index}.")
 
 
-@app.command()
+@commands.command()
 @_handled()
 def status(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
@@ -388,7 +437,7 @@ def status(
         _say(f"postmortem: warning: {escape.plain(where + problem['problem'])} (run `postmortem check`)")
 
 
-@app.command()
+@commands.command()
 @_handled()
 @_bulk()
 def check(
@@ -436,7 +485,7 @@ class _ActionsCommand(typer.core.TyperCommand):
         return ["[OPTIONS]", "[done ID | reopen ID]", "[PATH]..."]
 
 
-@app.command(cls=_ActionsCommand)
+@commands.command(cls=_ActionsCommand)
 @_handled()
 @_bulk()
 def actions(
@@ -483,7 +532,7 @@ def actions(
         raise typer.Exit(2)
 
 
-@app.command()
+@commands.command()
 @_handled()
 @_bulk()
 def history(
@@ -503,7 +552,7 @@ def history(
         raise typer.Exit(2)
 
 
-@app.command()
+@commands.command()
 @_handled()
 def vote(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
