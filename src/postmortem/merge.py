@@ -104,7 +104,7 @@ def _merge_items(
 
 def _fill(question: Question, item: dict[str, Any], entries: list[tuple[str, dict[str, Any]]], wordings: list[str]) -> dict[str, Any]:
     """item with who raised it, how many, every wording, and the fields the entries give that it lacks."""
-    names = _distinct(name for name, _ in entries) if len(entries) > 1 else [name for name, _ in entries]
+    names = _distinct(name for name, _ in entries)
     item.update(count=len(names), raised_by=names)
     for field in question.fields:
         value = next((entry[field] for _, entry in entries if entry.get(field)), None)
