@@ -9,11 +9,12 @@ from typing import Any
 
 from postmortem import escape
 from postmortem.errors import PostmortemError
+from postmortem.record import SECTION_LISTS
 from postmortem.resources import templates_dir
 
 BAR_WIDTH = 20
 # A report is one page a reader takes in at a glance, even when thousands answered; the record keeps everything.
-SHOWN = 100  # entries of a section's list, participants named, individual answers in the appendix
+SHOWN = 100  # entries of a section's list, arrows of the service diagram, participants named, answers in the appendix
 NAMED = 10  # names shown for who raised one entry, and roles and interests of one stakeholder
 
 
@@ -60,8 +61,6 @@ def _at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     """The record as the report shows it: each section's list cut to its first SHOWN entries (in
     the record's order: most votes, then most raised, first), with `left_out` counting the rest;
     past SHOWN participants, no list of names and no appendix, with `responses_left_out` instead."""
-    from postmortem.record import SECTION_LISTS
-
     view = dict(record)
     sections = []
     for section in record.get("sections", []):
