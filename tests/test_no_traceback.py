@@ -16,11 +16,12 @@ import errno
 import io
 import os
 import shutil
-import rtoml
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
 
 import pytest
+import rtoml
 
 from conftest import write_answers
 from postmortem.cli import app, commands
@@ -159,19 +160,25 @@ def test_usage_error_is_exit_2(cli, command: str) -> None:
 not_root = pytest.mark.skipif(os.geteuid() == 0, reason="root reads and writes whatever the permissions say")
 
 
+@contextmanager
+def modes(paths: list[Path], mode: int, back: int) -> Iterator[None]:
+    """paths set to mode for the block, then to back (so pytest can clean up), whatever happens."""
+    for path in paths:
+        path.chmod(mode)
+    try:
+        yield
+    finally:
+        for path in paths:
+            path.chmod(back)
+
+
 @not_root
 @pytest.mark.parametrize("command", COMMANDS)
 def test_unreadable_files(cli, place, populate, command: str) -> None:
     folder, tmp = place
     populate(cli, folder, tmp)
-    files = [p for p in folder.rglob("*") if p.is_file()]
-    for path in files:
-        path.chmod(0)
-    try:
+    with modes([p for p in folder.rglob("*") if p.is_file()], 0, 0o644):
         result = cli(*typical(command, folder, tmp), input="")
-    finally:
-        for path in files:
-            path.chmod(0o644)
     assert_clean(result)
 
 
@@ -181,14 +188,8 @@ def test_read_only_folder(cli, place, populate, command: str) -> None:
     folder, tmp = place
     populate(cli, folder, tmp)
     before = snapshot(folder, tmp / "wiki")
-    folders = [folder, folder / "responses", tmp / "wiki"]
-    for path in folders:
-        path.chmod(0o555)
-    try:
+    with modes([folder, folder / "responses", tmp / "wiki"], 0o555, 0o755):
         result = cli(*typical(command, folder, tmp), input="")
-    finally:
-        for path in folders:
-            path.chmod(0o755)
     assert_clean(result)
     assert snapshot(folder, tmp / "wiki") == before
 
