@@ -1,94 +1,475 @@
-"""Near-duplicate grouping of short texts, in time linear in the number of texts.
+"""Grouping of answers that make the same point, in time close to linear in the number of answers.
 
-Two texts are near-duplicates when their sets of significant words are equal (so case,
-punctuation, word order, plurals and filler words do not matter), or, for texts of four or
-more significant words, differ by one word added, dropped or changed. Each text is reduced to
-a few keys (its word set, and that set minus each one word when it has four or more); texts
-sharing a key are joined with union-find. No pair of texts is ever compared directly.
+How it reads a text (docs/grouping.md says it for facilitators):
+- Words are case-folded, stemmed with the Snowball stemmer of the text's language (the language
+  whose stop words it uses most), and stop words are dropped. Scripts written without spaces
+  (Chinese, Japanese, Korean) are read as overlapping pairs of characters.
+- Words and phrases of one meaning count as one word, from the synonym table
+  (templates/grouping/synonyms.toml, plus the user's own synonyms.toml in their config folder).
+- A negation covers the word after it, and perhaps the one after that ("no clear owner").
+
+How it compares two texts: IDF-weighted cosine of their words (a word few answers use counts
+more), where two words that differ by a typo count as the same word. Rules keep apart texts that
+share words but not their meaning, and are never grouped:
+- one negates a word the other says ("No deploys on Fridays" / "Allow deploys on Fridays"), or
+  each negates another thing ("No alerts ..." / "No budget ...");
+- each names a party (team, department, role) the other does not name ("Sales called the
+  customer back" / "Customer service called the customer back");
+- one says one of two opposites and the other the other ("fast" / "slow").
+And two texts are not alike when a short one swaps one word for another ("More planning every
+Monday" / "More estimates every Monday"), or when all they share is one plain word.
+
+How it groups: average linkage. A text joins a group only when it is alike, on average, to the
+whole group, so groups never chain through one member. How alike depends on the number of
+answers (see threshold): paraphrases in a team-sized post-mortem, near-identical wordings among
+thousands. Only texts one word apart, or sharing a rare word, are ever compared: no pass is over
+all pairs.
 """
 
 from __future__ import annotations
 
+import heapq
+import math
 import re
+import tomllib
 import unicodedata
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from functools import lru_cache
+from dataclasses import dataclass
+from functools import cache, lru_cache
 from itertools import combinations
+from pathlib import Path
 
-STOPWORDS = frozenset(
-    "a an and are as at be been by each every for from had has have i in is it its of on or our per "
-    "so that the their them then there these they this those to too very was we were which will with "
-    "would you your".split()
-)
-_WORD = re.compile(r"\w+")
-_MAX_WORDS_FOR_FUZZY = 30
+from postmortem import resources
+
+LOOSE, STRICT = 0.2, 0.9  # the average similarity a text needs to its group: in a small post-mortem, in a large one
+SMALL, LARGE = 500, 2000  # answers to one question: up to SMALL the bar is LOOSE, from LARGE it is STRICT
+SUGGESTIONS = 3
+NEGATION_SCOPE = 2  # a negation covers this many significant words after it ("no clear owner")
+RARE = 10  # a word used by at most this many answers is evidence that two texts make one point
+_MAX_WORDS_FOR_KEYS = 30
+PARTY = 0.7  # a party's weight beside other words: who is named says less than what happened
+_TYPO, _TYPO_LENGTH = 80, 5  # rapidfuzz ratio from which two words this long are the same word misspelt
+_LOOSE = 0.05  # suggestions: how alike two wordings must be at the least to be named
+_WORD = re.compile(r"\w+(?:['’]\w+)*")
+_CLAUSE = re.compile(r"[,;:.!?()\[\]/\n]+|\s[-–—]\s")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
+_MAX_PHRASE = 4
+ENGLISH = "english"
 
 
-def _stem(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if len(word) > 2 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
+@dataclass(frozen=True)
+class Meaning:
+    """What grouping reads of one text: its significant words (stems, or a synonym's or party's
+    id), which of them are negated (the word right after a negation) or perhaps negated (the one
+    after that: "no clear owner"), and which parties it names."""
+
+    words: frozenset[str]
+    negated: frozenset[str]
+    maybe_negated: frozenset[str]
+    parties: frozenset[str]
+    spelled: tuple[tuple[str, str], ...] = ()  # (stem, word as written) of stemmed words, to find typos
+    repeated: tuple[tuple[str, int], ...] = ()  # the words said more than once, and how often
+
+    def bag(self) -> dict[str, int]:
+        """Each word and how often it is said."""
+        return {**dict.fromkeys(self.words, 1), **dict(self.repeated)}
+
+
+@dataclass(frozen=True)
+class _Language:
+    name: str
+    stopwords: frozenset[str]
+    determiners: frozenset[str]
+    negations: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Tables:
+    languages: tuple[_Language, ...]
+    phrases: dict[tuple[str, ...], str]  # stemmed words of a synonym or party -> its id
+    unspaced: tuple[tuple[str, str], ...]  # entries in a script without spaces, found as part of a word
+    parties: frozenset[str]  # the ids that are parties
+    opposites: tuple[tuple[str, str], ...]  # ids of meanings that contradict each other
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        from postmortem.errors import PostmortemError
+
+        raise PostmortemError(f"cannot read the synonym table: {exc}", path=path) from exc
+
+
+@cache
+def _tables() -> _Tables:
+    folder = resources.templates_dir() / "grouping"
+    languages = tuple(
+        _Language(name, *(frozenset(entry.get(field, "").split()) for field in ("stopwords", "determiners", "negations")))
+        for name, entry in _read_toml(folder / "languages.toml").items()
+    )
+    phrases: dict[tuple[str, ...], str] = {}
+    unspaced: dict[str, str] = {}
+    party_ids: set[str] = set()
+    opposites: list[tuple[str, str]] = []
+
+    def add(terms: object, party: bool = False) -> str | None:
+        """Index one meaning's words and phrases; its id."""
+        terms = [t for t in terms if isinstance(t, str) and t.strip()] if isinstance(terms, list) else []
+        if not terms:
+            return None
+        first = _WORD.findall(terms[0].casefold())
+        ident = phrases.get(tuple(_stem(ENGLISH, w) for w in first)) or ("@" if party else "=") + terms[0].casefold()
+        for term in terms:
+            if _CJK.search(term):
+                unspaced.setdefault(term, ident)
+                continue
+            words = _WORD.findall(term.casefold().replace("’", "'"))
+            if 0 < len(words) <= _MAX_PHRASE:  # parties as written (a stem joins product and production)
+                phrases.setdefault(tuple(_plain(w) for w in words) if party else tuple(_stem(ENGLISH, w) for w in words), ident)
+        if party:
+            party_ids.add(ident)
+        return ident
+
+    for source in (_read_toml(folder / "synonyms.toml"), _read_toml(resources.user_dir() / "synonyms.toml")):
+        for terms in source.get("parties") or []:
+            add(terms, party=True)
+        for terms in source.get("synonyms") or []:
+            add(terms)
+        for pair in source.get("opposites") or []:
+            if isinstance(pair, list) and len(pair) == 2:
+                one, other = add(pair[0]), add(pair[1])
+                if one and other:
+                    opposites.append((one, other))
+    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites))
+
+
+def _plain(word: str) -> str:
+    """word without a plural s: how parties are matched."""
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+@cache
+def _stemmer(language: str):  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer(language)
 
 
 @lru_cache(maxsize=1 << 16)
-def _meaning(word: str) -> str:
-    """word's stem, or "" for a filler word (as written, or once stemmed)."""
-    stem = _stem(word)
-    return "" if word in STOPWORDS or stem in STOPWORDS else stem
+def _stem(language: str, word: str) -> str:
+    return _stemmer(language).stemWord(word.replace("'", ""))
 
 
-def words(text: str) -> list[str]:
-    """The significant words of text, normalised: case-folded, singular, filler dropped, sorted."""
-    return list(_words(text))
+def _language(folded: list[str], languages: Sequence[_Language]) -> _Language:
+    best, most = languages[0], 0
+    for language in languages:
+        used = sum(w in language.stopwords for w in folded)
+        if used > most:
+            best, most = language, used
+    return best
 
 
-def _words(text: str) -> tuple[str, ...]:
-    if text.isascii():  # NFKC leaves ASCII as it is, and casefold is lower
-        folded = text.lower().replace("'", "")
-    else:
-        folded = unicodedata.normalize("NFKC", text).casefold().replace("'", "").replace("\u2019", "")
-    found = _WORD.findall(folded)
-    significant = set(map(_meaning, found))
-    significant.discard("")
-    return tuple(sorted(significant or {_stem(w) for w in found} or ["".join(folded.split())]))
+@lru_cache(maxsize=1 << 15)
+def meaning(text: str) -> Meaning:
+    """What grouping reads of text (cached: merge, groups and history read the same texts)."""
+    tables = _tables()
+    text = unicodedata.normalize("NFKC", text).replace("’", "'")
+    clauses = [_WORD.findall(clause) for clause in _CLAUSE.split(text)]
+    language = _language([w.casefold().replace("'", "") for clause in clauses for w in clause], tables.languages)
+    words: Counter[str] = Counter()
+    negated: set[str] = set()
+    maybe_negated: set[str] = set()
+    parties: set[str] = set()
+    spelled: dict[str, str] = {}
+    for clause in clauses:
+        folded = [w.casefold().replace("'", "") for w in clause]
+        stems = [_stem(ENGLISH, w) for w in folded]
+        pending = 0  # how many of the next significant words a negation still covers
+        i = 0
+        while i < len(clause):
+            found, length = _phrase(tables, clause, folded, stems, i, language)
+            word = folded[i]
+            if found is None and word in language.negations:
+                pending = NEGATION_SCOPE
+            elif found is None and word in language.stopwords:
+                if pending < NEGATION_SCOPE and word not in language.determiners:
+                    pending = 0  # "no owner at the start": the negation ends with its phrase
+            elif found is None and _CJK.search(word):
+                for run in _CJK.findall(word):
+                    named = {ident for term, ident in tables.unspaced if term in run}
+                    words.update([*named, *(run[j : j + 2] for j in range(max(1, len(run) - 1)))])
+                    parties.update(named & tables.parties)
+                words.update(_stem(language.name, piece) for piece in _CJK.sub(" ", word).split())
+            else:
+                if found is None:
+                    found = _stem(language.name, word)
+                if length == 1:
+                    spelled.setdefault(found, word)
+                words[found] += 1
+                if found in tables.parties:
+                    parties.add(found)
+                if pending:
+                    (negated if pending == NEGATION_SCOPE else maybe_negated).add(found)
+                    pending -= 1
+            i += length
+    repeated = tuple(sorted((w, n) for w, n in words.items() if n > 1))
+    return Meaning(
+        frozenset(words), frozenset(negated), frozenset(maybe_negated), frozenset(parties), tuple(spelled.items()), repeated
+    )
+
+
+def _phrase(
+    tables: _Tables, clause: list[str], folded: list[str], stems: list[str], i: int, language: _Language
+) -> tuple[str | None, int]:
+    """The synonym or party that starts at word i, longest first, and how many words it spans.
+    A one-word entry that is also a stop word counts only in capitals (IT, not it)."""
+    for length in range(min(_MAX_PHRASE, len(clause) - i), 0, -1):
+        ident = tables.phrases.get(tuple(_plain(w) for w in folded[i : i + length]))
+        if ident is None or ident not in tables.parties:
+            ident = tables.phrases.get(tuple(stems[i : i + length]))
+        if ident is None:
+            continue
+        if length == 1 and folded[i] in language.stopwords and not (clause[i].isupper() and len(clause[i]) > 1):
+            continue
+        return ident, length
+    return None, 1
 
 
 def key(text: str) -> str:
-    """Equal for texts that differ only in case, punctuation, word order, plurals and filler."""
-    return " ".join(_words(text))
+    """Equal for texts that read the same: same significant words, same negations."""
+    read = meaning(text)
+    if not read.words:
+        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    said = " ".join(sorted(read.words)) + "".join(f" {w}*{n}" for w, n in read.repeated)
+    return said + "".join(f" !{w}" for w in sorted(read.negated))
 
 
-def _keys(text: str) -> list[tuple[str, ...]]:
-    """text's word set, and when it has four or more words, that set minus each one word."""
-    significant = _words(text)
-    if 4 <= len(significant) <= _MAX_WORDS_FOR_FUZZY:
-        return [significant, *combinations(significant, len(significant) - 1)]  # each with one word left out
-    return [significant]
+def words(text: str) -> list[str]:
+    """The significant words of text, as grouping reads them, sorted."""
+    return sorted(meaning(text).words)
+
+
+def threshold(answers: int) -> float:
+    """The average similarity a text needs to the group it joins, among this many answers.
+
+    A team-sized post-mortem groups paraphrases: there, two answers that share an unusual word and
+    little else most often make one point. Among thousands of answers, shared words happen by
+    chance, so only near-identical wordings group (typos, word order, a word added or dropped).
+    In between, the bar rises with the logarithm of the number of answers."""
+    rise = math.log(max(answers, SMALL) / SMALL) / math.log(LARGE / SMALL)
+    return STRICT if rise >= 1 else LOOSE + (STRICT - LOOSE) * rise
+
+
+class _Compare:
+    """Similarity of texts read in one grouping: the weight of a word is its IDF among them."""
+
+    def __init__(self, meanings: Sequence[Meaning], counts: Sequence[int] | None = None) -> None:
+        counts = counts or [1] * len(meanings)
+        self.frequency: dict[str, int] = defaultdict(int)
+        for read, count in zip(meanings, counts, strict=True):
+            for word in read.words:
+                self.frequency[word] += count
+        total = sum(counts) + 1
+        self.threshold = threshold(total - 1)
+        self.strict = self.threshold >= STRICT  # near-identical wordings only: see _near
+        self.weight = {
+            w: (PARTY if w[0] == "@" else 1.0) * (1.0 + math.log(total / (f + 1))) for w, f in self.frequency.items()
+        }
+        self.meanings = meanings
+        self.norms = [math.sqrt(sum(self.weight[w] ** 2 for w in read.words)) for read in meanings]
+
+    def similarity(self, i: int, j: int) -> float | None:
+        """Cosine of the two texts' weighted words, or None when a rule says they never group."""
+        a, b = self.meanings[i], self.meanings[j]
+        if (a.parties - b.parties) and (b.parties - a.parties):
+            return None
+        typos = _typos(a, b, a.words - b.words, b.words - a.words)
+        b = _respelled(b, dict((y, x) for x, y in typos))
+        shared = a.words & b.words
+        if _contradict(a, b, shared):
+            return None
+        if not shared or not self.norms[i] or not self.norms[j]:
+            return 0.0
+        if self.strict:
+            return self._near(a, b)
+        only_a, only_b = a.words - shared, b.words - shared
+        overlap = sum(self.weight[w] ** 2 for w in shared)
+        if len(only_a) == len(only_b) == 1 and len(shared) <= 2 + len(typos):
+            return 0.0  # one word swapped for another in a short text: another point in the same frame
+        if len(shared) == 1 and min(len(a.words), len(b.words)) > 2 and next(iter(shared))[0] not in "=@":
+            return 0.0  # one plain word in common is a topic, not a point
+        return overlap / (self.norms[i] * self.norms[j])
+
+    def _near(self, a: Meaning, b: Meaning) -> float:
+        """Cosine of how often each text says each word; 0 for texts one word apart by a word
+        swapped for another (near-identical wordings only)."""
+        bag_a, bag_b = a.bag(), b.bag()
+        extra_a = sum(max(n - bag_b.get(w, 0), 0) for w, n in bag_a.items())
+        extra_b = sum(max(n - bag_a.get(w, 0), 0) for w, n in bag_b.items())
+        if extra_a == extra_b == 1:
+            return 0.0
+        dot = sum(n * bag_b.get(w, 0) for w, n in bag_a.items())
+        return dot / math.sqrt(sum(n * n for n in bag_a.values()) * sum(n * n for n in bag_b.values()))
+
+    def candidates(self) -> set[tuple[int, int]]:
+        """The pairs of texts worth comparing: those one word apart (the same words but one added,
+        dropped or changed: found through keys that leave one word out), and, below the strict
+        bar, those that share a rare word (used by at most RARE answers). No pass is over all pairs."""
+        by_key: dict[tuple[str, ...] | str, list[int]] = defaultdict(list)
+        for i, read in enumerate(self.meanings):
+            ordered = tuple(sorted(read.words))
+            by_key[ordered].append(i)
+            if 4 <= len(ordered) <= _MAX_WORDS_FOR_KEYS:
+                for others in combinations(ordered, len(ordered) - 1):
+                    by_key[others].append(i)
+            if not self.strict:
+                for word in ordered:
+                    if self.frequency[word] <= RARE:
+                        by_key[word].append(i)
+        pairs: set[tuple[int, int]] = set()
+        for nodes in by_key.values():
+            if len(nodes) > 1:
+                pairs.update(combinations(nodes, 2))
+        return pairs
+
+
+def _contradict(a: Meaning, b: Meaning, shared: frozenset[str]) -> bool:
+    """One says no to a word the other says, each says no to a different thing, or one says one
+    of two opposites and the other the other."""
+    if any(w in a.negated and w not in b.negated | b.maybe_negated for w in shared):
+        return True
+    if any(w in b.negated and w not in a.negated | a.maybe_negated for w in shared):
+        return True
+    if (a.negated | a.maybe_negated) - shared and (b.negated | b.maybe_negated) - shared:
+        return True
+    for one, other in _tables().opposites:
+        says_a, says_b = (one in a.words, other in a.words), (one in b.words, other in b.words)
+        if says_a != says_b and sum(says_a) == sum(says_b) == 1:
+            return True
+    return False
+
+
+def _respelled(read: Meaning, typos: dict[str, str]) -> Meaning:
+    """read with its misspelt words replaced by the words they stand for."""
+    if not typos:
+        return read
+    fix = lambda words: frozenset(typos.get(w, w) for w in words)  # noqa: E731
+    return Meaning(
+        fix(read.words),
+        fix(read.negated),
+        fix(read.maybe_negated),
+        read.parties,
+        read.spelled,
+        tuple((typos.get(w, w), n) for w, n in read.repeated),
+    )
+
+
+def _typos(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str]) -> list[tuple[str, str]]:
+    """Pairs of words, one from each side, that are the same word misspelt (compared as written:
+    a typo can change a word's stem beyond recognition)."""
+    from rapidfuzz import fuzz
+
+    written_b = dict(b.spelled)
+    pairs = []
+    left = {w: written_b[w] for w in only_b if len(written_b.get(w, "")) >= _TYPO_LENGTH and written_b[w].isalpha()}
+    for x, written in a.spelled:
+        if x not in only_a or len(written) < _TYPO_LENGTH or not written.isalpha():
+            continue
+        for y, other in left.items():
+            if fuzz.ratio(written, other) >= _TYPO:
+                pairs.append((x, y))
+                del left[y]
+                break
+    return pairs
 
 
 def group(texts: Sequence[str]) -> list[list[int]]:
-    """Indices of texts grouped as near-duplicates; groups and members in order of first appearance."""
-    parent = list(range(len(texts)))
+    """Indices of texts grouped by the point they make; groups and members in order of first appearance."""
+    distinct: dict[str, int] = {}  # texts that read the same are one node
+    node_of = [distinct.setdefault(key(text), len(distinct)) for text in texts]
+    first: dict[int, int] = {}
+    for index, node in enumerate(node_of):
+        first.setdefault(node, index)
+    counts = [0] * len(distinct)
+    for node in node_of:
+        counts[node] += 1
+    compare = _Compare([meaning(texts[first[node]]) for node in range(len(distinct))], counts)
+    links: list[dict[int, float]] = [{} for _ in counts]  # summed similarity between clusters
+    for i, j in compare.candidates():
+        alike = compare.similarity(i, j)
+        if alike is None:
+            links[i][j] = links[j][i] = -math.inf
+        elif alike > 0:
+            links[i][j] = links[j][i] = alike * counts[i] * counts[j]
+    root = _average_linkage(links, counts, compare.threshold)
+    groups: dict[int, list[int]] = {}
+    for index, node in enumerate(node_of):
+        groups.setdefault(root[node], []).append(index)
+    return list(groups.values())
+
+
+def _average_linkage(links: list[dict[int, float]], sizes: list[int], bar: float) -> list[int]:
+    """Each node's cluster (a node index): clusters joined while their average similarity is at
+    least bar, most alike first; a link of -inf (never group) keeps two clusters apart."""
+    sizes = list(sizes)
+    heap = [(-total / (sizes[i] * sizes[j]), i, j) for i, near in enumerate(links) for j, total in near.items() if i < j]
+    heap = [entry for entry in heap if -entry[0] >= bar]
+    heapq.heapify(heap)
+    parent = list(range(len(links)))
+    while heap:
+        negative, i, j = heapq.heappop(heap)
+        if parent[i] != i or parent[j] != j or links[i].get(j, 0.0) / (sizes[i] * sizes[j]) != -negative:
+            continue  # stale: one side joined another cluster since
+        if len(links[i]) < len(links[j]):
+            i, j = j, i
+        del links[i][j], links[j][i]
+        for k, total in links[j].items():
+            del links[k][j]
+            links[i][k] = links[k][i] = links[i].get(k, 0.0) + total
+        links[j] = {}
+        parent[j] = i
+        sizes[i] += sizes[j]
+        for k, total in links[i].items():
+            if total / (sizes[i] * sizes[k]) >= bar:
+                heapq.heappush(heap, (-total / (sizes[i] * sizes[k]), min(i, k), max(i, k)))
 
     def find(i: int) -> int:
         while parent[i] != i:
-            parent[i] = parent[parent[i]]
             i = parent[i]
         return i
 
-    owner: dict[tuple[str, ...], int] = {}
-    for index, text in enumerate(texts):
-        for k in _keys(text):
-            other = owner.setdefault(k, index)
-            if other != index:
-                a, b = find(other), find(index)
-                if a != b:
-                    parent[max(a, b)] = min(a, b)
-    groups: dict[int, list[int]] = {}
-    for index in range(len(texts)):
-        groups.setdefault(find(index), []).append(index)
-    return list(groups.values())
+    return [find(i) for i in range(len(links))]
+
+
+def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int = SUGGESTIONS) -> list[list[tuple[int, float]]]:
+    """For each text, the `most` texts of other groups most alike to it, most alike first, with
+    how alike (0 to 1). Compares every pair of texts: meant for one post-mortem's review."""
+    meanings = [meaning(t) for t in texts]
+    compare = _Compare(meanings)
+    grams = [_grams(t) for t in texts]
+    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    out: list[list[tuple[int, float]]] = []
+    for i in range(len(texts)):
+        scored = []
+        for j in range(len(texts)):
+            if group_of.get(j) == group_of.get(i):
+                continue
+            alike = max(compare.similarity(i, j) or 0.0, _dice(grams[i], grams[j]))
+            if alike >= _LOOSE:
+                scored.append((-alike, j))
+        scored.sort()
+        out.append([(j, round(-negative, 2)) for negative, j in scored[:most]])
+    return out
+
+
+def _grams(text: str) -> frozenset[str]:
+    folded = " " + " ".join(_WORD.findall(unicodedata.normalize("NFKC", text).casefold())) + " "
+    return frozenset(folded[k : k + 3] for k in range(len(folded) - 2))
+
+
+def _dice(a: frozenset[str], b: frozenset[str]) -> float:
+    return 2 * len(a & b) / (len(a) + len(b)) if a and b else 0.0
