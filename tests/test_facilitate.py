@@ -33,7 +33,7 @@ def first_merge(cli, folder: Path) -> None:
                                "improvements": ["Daily check-in at 9:00 instead of drop-ins",
                                                 "Ask for an extra resource in busy season"]})
     start(cli, folder, "Bob", {"went_poorly": ["unannounced drop in, several times each day.",
-                                               "Meetings ran long every week"],
+                                               "Friday reviews ran long every week"],
                                "improvements": ["Daily check-ins at 9:00, instead of drop-ins",
                                                 "Publish response times on the wiki"]})
     assert cli("merge", folder).exit_code == 0
@@ -61,16 +61,16 @@ def test_remerge_keeps_every_hand_and_command_edit(cli, tmp_path: Path) -> None:
     for args in (["edit", "A2", folder, "--status", "in progress", "--note", "Budget asked for", "--owner", "Jessica"],
                  ["edit", "A3", folder, "--text", "Publish HR response times on the wiki"],
                  ["move", "unannounced drop in, several times each day.", folder, "--out"],
-                 ["move", "Meetings ran long every week", folder, "--to", "Too many meetings"]):
+                 ["move", "Friday reviews ran long every week", folder, "--to", "Too many meetings"]):
         result = cli(*args)
         assert result.exit_code == 0, result.output
     poorly = {i["text"]: i for i in sections(folder)["went_poorly"]["items"]}
-    assert poorly["Too many meetings"]["wordings"] == ["Too many meetings", "Meetings ran long every week"]
+    assert poorly["Too many meetings"]["wordings"] == ["Too many meetings", "Friday reviews ran long every week"]
 
     # Two late responses: one repeats the moved-out wording and an existing action, one brings new actions.
     start(cli, folder, "Cyd", {"went_poorly": ["Unannounced drop in,  several times each day."],
                                "improvements": ["ask for an extra resource during busy season", "Rotate the on-call"]})
-    start(cli, folder, "Dee", {"went_poorly": ["Meetings ran long every week"],
+    start(cli, folder, "Dee", {"went_poorly": ["Friday reviews ran long every week"],
                                "improvements": ["Publish response times on the wiki", "Write a visitor guide"]})
     result = cli("merge", folder)
     assert result.exit_code == 0, result.output

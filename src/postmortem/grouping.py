@@ -45,6 +45,9 @@ from postmortem import resources
 LOOSE, STRICT = 0.2, 0.9  # the average similarity a text needs to its group: in a small post-mortem, in a large one
 SMALL, LARGE = 500, 2000  # answers to one question: up to SMALL the bar is LOOSE, from LARGE it is STRICT
 SUGGESTIONS = 3
+SWAP = 2  # a word swapped for another keeps texts with at most this many other words in common apart
+IDF_SCALE = 100  # how many answers make a word common: a word used by this many counts as little as any
+DETAILS = 4  # words each of two texts says and the other does not, from which they make two points
 NEGATION_SCOPE = 2  # a negation covers this many significant words after it ("no clear owner")
 RARE = 10  # a word used by at most this many answers is evidence that two texts make one point
 _MAX_WORDS_FOR_KEYS = 30
@@ -91,6 +94,7 @@ class _Tables:
     unspaced: tuple[tuple[str, str], ...]  # entries in a script without spaces, found as part of a word
     parties: frozenset[str]  # the ids that are parties
     opposites: tuple[tuple[str, str], ...]  # ids of meanings that contradict each other
+    negations: frozenset[str]  # of every language: a text often mixes them ("Keinen release am Freitag")
 
 
 def _read_toml(path: Path) -> dict:
@@ -116,13 +120,15 @@ def _tables() -> _Tables:
     party_ids: set[str] = set()
     opposites: list[tuple[str, str]] = []
 
-    def add(terms: object, party: bool = False) -> str | None:
-        """Index one meaning's words and phrases; its id."""
+    def add(terms: object, mark: str) -> str | None:
+        """Index one meaning's words and phrases; its id: mark (@ a party, = a synonym, ~ one of
+        two opposites) and its first term."""
         terms = [t for t in terms if isinstance(t, str) and t.strip()] if isinstance(terms, list) else []
         if not terms:
             return None
         first = _WORD.findall(terms[0].casefold())
-        ident = phrases.get(tuple(_stem(ENGLISH, w) for w in first)) or ("@" if party else "=") + terms[0].casefold()
+        ident = phrases.get(tuple(_stem(ENGLISH, w) for w in first)) or mark + terms[0].casefold()
+        party = mark == "@"
         for term in terms:
             if _CJK.search(term):
                 unspaced.setdefault(term, ident)
@@ -136,15 +142,16 @@ def _tables() -> _Tables:
 
     for source in (_read_toml(folder / "synonyms.toml"), _read_toml(resources.user_dir() / "synonyms.toml")):
         for terms in source.get("parties") or []:
-            add(terms, party=True)
+            add(terms, "@")
         for terms in source.get("synonyms") or []:
-            add(terms)
+            add(terms, "=")
         for pair in source.get("opposites") or []:
             if isinstance(pair, list) and len(pair) == 2:
-                one, other = add(pair[0]), add(pair[1])
+                one, other = add(pair[0], "~"), add(pair[1], "~")
                 if one and other:
                     opposites.append((one, other))
-    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites))
+    negations = frozenset().union(*(language.negations for language in languages))
+    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations)
 
 
 def _plain(word: str) -> str:
@@ -193,7 +200,7 @@ def meaning(text: str) -> Meaning:
         while i < len(clause):
             found, length = _phrase(tables, clause, folded, stems, i, language)
             word = folded[i]
-            if found is None and word in language.negations:
+            if found is None and word in tables.negations:
                 pending = NEGATION_SCOPE
             elif found is None and word in language.stopwords:
                 if pending < NEGATION_SCOPE and word not in language.determiners:
@@ -276,9 +283,7 @@ class _Compare:
         total = sum(counts) + 1
         self.threshold = threshold(total - 1)
         self.strict = self.threshold >= STRICT  # near-identical wordings only: see _near
-        self.weight = {
-            w: (PARTY if w[0] == "@" else 1.0) * (1.0 + math.log(total / (f + 1))) for w, f in self.frequency.items()
-        }
+        self.weight = {w: (PARTY if w[0] == "@" else 1.0) * _idf(f) for w, f in self.frequency.items()}
         self.meanings = meanings
         self.norms = [math.sqrt(sum(self.weight[w] ** 2 for w in read.words)) for read in meanings]
 
@@ -298,10 +303,14 @@ class _Compare:
             return self._near(a, b)
         only_a, only_b = a.words - shared, b.words - shared
         overlap = sum(self.weight[w] ** 2 for w in shared)
-        if len(only_a) == len(only_b) == 1 and len(shared) <= 2 + len(typos):
+        if len(only_a) == len(only_b) == 1 and len(shared) <= SWAP + len(typos):
             return 0.0  # one word swapped for another in a short text: another point in the same frame
+        if min(len(only_a), len(only_b)) >= DETAILS:
+            return 0.0  # each says several things the other does not: two points about one topic
+        if all(w[0] == "~" for w in shared):
+            return 0.0  # "great", "late": how it went, not what
         if len(shared) == 1 and min(len(a.words), len(b.words)) > 2 and next(iter(shared))[0] not in "=@":
-            return 0.0  # one plain word in common is a topic, not a point
+            return 0.0  # one word in common is a topic, not a point, unless it is a synonym or a party
         return overlap / (self.norms[i] * self.norms[j])
 
     def _near(self, a: Meaning, b: Meaning) -> float:
@@ -335,6 +344,12 @@ class _Compare:
             if len(nodes) > 1:
                 pairs.update(combinations(nodes, 2))
         return pairs
+
+
+def _idf(frequency: int) -> float:
+    """A word's weight: the fewer answers use it, the more it says. It depends on the word's own
+    frequency alone, so an answer about something else changes no other answer's group."""
+    return max(1.0 + math.log(IDF_SCALE / (frequency + 1)), 0.1)
 
 
 def _contradict(a: Meaning, b: Meaning, shared: frozenset[str]) -> bool:
