@@ -1,4 +1,7 @@
-"""Participants' text as literal Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs).
+"""Participants' text as data, one function per place it lands: Markdown (`markdown`), a terminal
+(`plain` for one line), a spreadsheet cell (`spreadsheet`).
+
+Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs):
 
 One escape serves every place a value lands (paragraph, list item, table cell, heading): line
 breaks are folded to spaces, so a value can never start a new block or table row; invisible
@@ -60,6 +63,17 @@ def markdown(value: str) -> str:
         else:
             text = "\\" + text
     return text
+
+
+# Characters a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet(value: str) -> str:
+    """value as a CSV cell a spreadsheet shows as text: one plain line, with a leading ' when it would
+    start a formula (`=HYPERLINK(...)`, `=cmd|' /C calc'!A0`, `@SUM(...)`, `-2+3`)."""
+    text = plain(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 # Below U+0300 (Latin, with its accented letters) no character is wide or combining.

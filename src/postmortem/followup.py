@@ -201,6 +201,17 @@ def to_json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, default=_iso) + "\n"
 
 
+def _csv_cell(value: Any) -> str:
+    """Text from a record is never a formula (escape.spreadsheet); our own dates, numbers and flags stay as they are."""
+    from postmortem.escape import spreadsheet
+
+    if isinstance(value, str):
+        return spreadsheet(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _cell(value)
+
+
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = ACTION_COLUMNS) -> str:
     import csv
     import io
@@ -209,7 +220,7 @@ def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = ACTION_COLUMNS
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row[c]) if not isinstance(row[c], bool) else ("yes" if row[c] else "no") for c in columns])
+        writer.writerow([_csv_cell(row[c]) for c in columns])
     return out.getvalue()
 
 
