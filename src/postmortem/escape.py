@@ -1,5 +1,6 @@
 """Participants' text as data, one function per place it lands: Markdown (`markdown`), a terminal
-(`plain` for one line), a spreadsheet cell (`spreadsheet`).
+(`terminal` for everything printed, `plain` for one line), JSON (`to_json`), a spreadsheet cell
+(`spreadsheet`).
 
 Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs):
 
@@ -13,8 +14,10 @@ start markup.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
@@ -63,6 +66,33 @@ def markdown(value: str) -> str:
         else:
             text = "\\" + text
     return text
+
+
+# Every control character but line feed and tab: C0, DEL and C1 (ESC, and the 8-bit CSI U+009B, start escape sequences).
+_CONTROLS = dict.fromkeys((*range(0, 9), *range(11, 32), *range(127, 160)))
+# JSON escapes C0 itself; DEL and C1 it leaves raw when ensure_ascii is off.
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def terminal(text: str) -> str:
+    """text as it may reach a terminal: every control character but line feed and tab dropped, so no
+    escape sequence (colours, a window title, a cleared screen, a rewritten line) can form."""
+    return text.translate(_CONTROLS)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def to_json(data: Any) -> str:
+    """data as JSON for scripts, dates in ISO form, every value exact: DEL and C1 controls written as
+    \\u escapes (as JSON writes C0 ones), so the text is safe on a terminal too."""
+    import json
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_iso) + "\n"
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 # Characters a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").

@@ -227,5 +227,5 @@ def markdown_to_html(markdown: str, title: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html_escape(title)}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+        f"<title>{html_escape(escape.plain(title))}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )
