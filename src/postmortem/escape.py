@@ -9,7 +9,10 @@ breaks are folded to spaces, so a value can never start a new block or table row
 format characters (zero-width, bidi overrides) and control characters are dropped; `& < > ~ |`
 become character references, so no raw HTML, strikethrough or cell split can form; and the
 punctuation both implementations honour after a backslash is backslash-escaped where it could
-start markup.
+start markup. That covers the extensions MkDocs sites run too (admonition, pymdownx.details,
+attr_list, def_list, footnotes, md_in_html, pymdownx.superfences, pymdownx.tasklist, toc): a value
+never starts with `!` (`!!! danger`), `?` (`??? note`) or `:` (a definition), and `{`, `[`, `<`
+and fences are escaped wherever they are.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _ALWAYS = re.compile(r"([\\`*_{}\[\]])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;", "|": "&#124;"}
 _ENTITY = re.compile("[&<>~|]")
-_BLOCK_START = re.compile(r"^(#+|[-+]|(\d+)([.)])(?=\s|$))")
+_BLOCK_START = re.compile(r"^(#+|[-+!]|(\d+)([.)])(?=\s|$)|[?:])")
+# Python-Markdown takes no backslash before these, so they start a value as character references.
+_NO_BACKSLASH = {"?": "&#63;", ":": "&#58;"}
 
 
 def _visible(char: str) -> bool:
@@ -63,6 +68,8 @@ def markdown(value: str) -> str:
     if match:
         if match.group(2):
             text = f"{match.group(2)}\\{match.group(3)}{text[match.end():]}"
+        elif text[0] in _NO_BACKSLASH:
+            text = _NO_BACKSLASH[text[0]] + text[1:]
         else:
             text = "\\" + text
     return text
