@@ -60,7 +60,7 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
     "edit": lambda f, w, t: [["edit", "A1", f, "--owner", f"Kim{ESC}"], ["edit", f"A9{ESC}", f, "--owner", "x"]],
     "move": lambda f, w, t: [["move", EVIL[2], f, "--out"], ["move", f"nothing{ESC}", f, "--out"]],
     "publish": lambda f, w, t: [["publish", f, w / style, "--style", style] for style in ("github", "mkdocs", "plain")]
-    + [["publish", f, w / "plain", "--style", "plain", "--index", f"x{ESC}"]],
+    + [["publish", f, w / "linked", "--style", "mkdocs"], ["publish", f, w / "plain", "--style", "plain", "--index", f"x{ESC}"]],
     "status": lambda f, w, t: [["status", f], ["status", f, "--json"]],
     "check": lambda f, w, t: [["check", f], ["check", f, "--json"], ["check", t / "broken"]],
     "actions": lambda f, w, t: [

@@ -381,3 +381,44 @@ def test_index_page_that_is_not_utf8_is_left_untouched(cli, pm: Path, tmp_path: 
     one_line_error(cli("publish", pm, wiki, "--style", "github"), str(wiki / "Home.md"), "not UTF-8")
     assert (wiki / "Home.md").read_bytes() == home
     assert not (wiki / f"{PAGE}.md").exists()
+
+
+def tree(root: Path) -> dict[str, bytes | str]:
+    return {
+        str(p.relative_to(root)): f"-> {os.readlink(p)}" if p.is_symlink() else p.read_bytes()
+        for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()
+    }
+
+
+@pytest.mark.parametrize("link", ["docs/postmortems", "docs/postmortems/index.md", f"docs/postmortems/{PAGE}.record.toml", f"docs/postmortems/{PAGE}.md"])
+def test_a_wiki_folder_or_file_linked_out_of_the_wiki_is_refused_before_anything_is_written(cli, pm: Path, tmp_path: Path, link: str) -> None:
+    site = mkdocs_project(tmp_path / "site")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.md").write_text("# Someone else's page\n", encoding="utf-8")
+    (outside / f"{PAGE}.record.toml").write_text("# not ours\n", encoding="utf-8")
+    (outside / f"{PAGE}.md").write_text("# not ours\n", encoding="utf-8")
+    (site / "docs" / "postmortems").mkdir(exist_ok=link == "docs/postmortems")
+    if link == "docs/postmortems":
+        (site / "docs" / "postmortems").rmdir()
+        (site / link).symlink_to(os.path.relpath(outside, site / "docs"), target_is_directory=True)
+    else:
+        (site / link).symlink_to(outside / Path(link).name)
+    before_site, before_outside = tree(site), tree(outside)
+
+    result = cli("publish", pm, site, "--style", "mkdocs")
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"postmortem: {site / link}: ") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "symbolic link" in result.stderr
+    assert tree(outside) == before_outside
+    assert {k: v for k, v in tree(site).items() if not k.endswith(".lock")} == before_site
+
+
+def test_a_pages_folder_linked_within_the_wiki_is_fine(cli, pm: Path, tmp_path: Path) -> None:
+    site = mkdocs_project(tmp_path / "site")
+    (site / "docs" / "reviews").mkdir()
+    (site / "docs" / "postmortems").symlink_to("reviews", target_is_directory=True)
+    result = cli("publish", pm, site, "--style", "mkdocs")
+    assert result.exit_code == 0, result.output
+    assert (site / "docs" / "reviews" / f"{PAGE}.md").is_file() and (site / "docs" / "reviews" / "index.md").is_file()
