@@ -328,7 +328,6 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
         pages.mkdir(parents=True, exist_ok=True)
         with record_mod.locked(published_record):
             warnings = _closed_in_wiki(published_record, record) if published_record.exists() else []
-            store.atomic_write_text(published_record, record_text)
-        for path, text in writes:
-            store.atomic_write_text(path, text)
+            # all on disk before any is replaced; then the page, the record beside it, and what links to them
+            store.atomic_write_all([writes[0], (published_record, record_text), *writes[1:]])
     return Published(page=pages / f"{name}.md", record=published_record, index=index_path, others=[p for p, _ in writes[2:]], warnings=warnings)
