@@ -54,14 +54,18 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
         ["start", f, "--invite", f"Zed{ESC}"],
         ["start", t / "new", "--project", PROJECT, "--answers", t / "eve.toml"],
     ],
-    "merge": lambda f, w, t: [["merge", f]],
-    "render": lambda f, w, t: [["render", f], ["render", f, "--to", "html"], ["render", f, "-t", t / "evil.md.j2"]],
+    "merge": lambda f, w, t: [["merge", f], ["merge", t / "anon"], ["merge", t / "linked"]],
+    "render": lambda f, w, t: [
+        ["render", f], ["render", f, "--to", "html"], ["render", f, "-t", t / "evil.md.j2"], ["render", t / "anon", "--to", "html"],
+        ["render", f, "-o", f / "report.md"], ["render", f, "-t", t / "bomb.md.j2"],
+    ],
     "formats": lambda f, w, t: [["formats"], ["formats", t / "evil-set.toml"], ["formats", f"x{ESC}"]],
     "edit": lambda f, w, t: [["edit", "A1", f, "--owner", f"Kim{ESC}"], ["edit", f"A9{ESC}", f, "--owner", "x"]],
     "move": lambda f, w, t: [["move", EVIL[2], f, "--out"], ["move", f"nothing{ESC}", f, "--out"]],
     "publish": lambda f, w, t: [["publish", f, w / style, "--style", style] for style in ("github", "mkdocs", "plain")]
-    + [["publish", f, w / "linked", "--style", "mkdocs"], ["publish", f, w / "plain", "--style", "plain", "--index", f"x{ESC}"]],
-    "status": lambda f, w, t: [["status", f], ["status", f, "--json"]],
+    + [["publish", f, w / "linked", "--style", "mkdocs"], ["publish", f, w / "plain", "--style", "plain", "--index", f"x{ESC}"],
+       ["publish", f, w / "github", "--style", "github", "-t", t / "bomb.md.j2"]],
+    "status": lambda f, w, t: [["status", f], ["status", f, "--json"], ["status", t / "anon", "--json"], ["status", t / "linked"]],
     "check": lambda f, w, t: [["check", f], ["check", f, "--json"], ["check", t / "broken"]],
     "actions": lambda f, w, t: [
         ["actions", f], ["actions", f, "--json", "--all"], ["actions", f, "--csv", "--all"], ["actions", "done", "A1", f],
@@ -77,6 +81,9 @@ def _corpus(root: Path) -> None:
     answers, template, question set and broken files the calls name."""
     cli = Cli()
     folder = root / "pm"
+    outside = root / "outside"
+    outside.mkdir()
+    (outside / "index.md").write_text("outside\n", encoding="utf-8")
     evil_items = [{"text": text, "owner": text, "due": dt.date(2027, 1, 1)} for text in EVIL]
     write_answers(root, EVIL[0], {
         "went_well": EVIL, "went_poorly": EVIL, "improvements": evil_items,
@@ -91,6 +98,16 @@ def _corpus(root: Path) -> None:
     merged = cli("merge", folder)
     assert merged.exit_code == 0, merged.output
 
+    anon = root / "anon"
+    assert cli("start", anon, "--anonymous", "--project", PROJECT, "--date", "2026-11-02", "--answers", root / "eve.toml").exit_code == 0
+    assert cli("start", anon, "--answers", mallory).exit_code == 0
+    assert cli("merge", anon).exit_code == 0
+    linked = root / "linked"  # a post-mortem whose responses folder leads out of it
+    assert cli("start", linked, "--project", "Linked", "--date", "2026-11-02", "--answers", root / "eve.toml").exit_code == 0
+    shutil.rmtree(linked / "responses")
+    (linked / "responses").symlink_to("../pm/responses", target_is_directory=True)  # links are relative: the corpus is copied
+    (folder / "report.md").symlink_to("../outside/index.md")  # render -o replaces the link, never writes through it
+    (root / "bomb.md.j2").write_text("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}{{ 'x' * 10**9 }}", encoding="utf-8")
     (root / "evil.md.j2").write_text('{% extends "classic.md.j2" %}{% block framing %}' + ESC + "{{ project }}{% endblock %}", encoding="utf-8")
     (root / "evil-set.toml").write_text(tomli_w.dumps({
         "title": f"Set{ESC}", "description": ESC,
@@ -101,16 +118,13 @@ def _corpus(root: Path) -> None:
     (broken / "record.toml").write_text(f'project = "{ESC.encode("unicode_escape").decode()}"\ndate = "not a date{ESC}"\n', encoding="utf-8")
     (broken / "postmortem.toml").write_text(f"project = 1\n{ESC} = 2\n", encoding="utf-8")
 
-    outside = root / "outside"
-    outside.mkdir()
-    (outside / "index.md").write_text("outside\n", encoding="utf-8")
     wiki = root / "wiki"
     for style in ("github", "plain", "mkdocs", "linked"):
         (wiki / style).mkdir(parents=True)
     for project in ("mkdocs", "linked"):
         (wiki / project / "mkdocs.yml").write_text("site_name: x\nnav:\n  - Home: index.md\n", encoding="utf-8")
         (wiki / project / "docs").mkdir()
-    (wiki / "linked" / "docs" / "postmortems").symlink_to(outside, target_is_directory=True)
+    (wiki / "linked" / "docs" / "postmortems").symlink_to("../../../outside", target_is_directory=True)
 
 
 @pytest.fixture(scope="module")
@@ -137,8 +151,6 @@ def _cases() -> list[tuple[str, int]]:
 def test_hostile_call(corpus: Path, tmp_path: Path, monkeypatch, command: str, n: int) -> None:
     root = tmp_path / "root"
     shutil.copytree(corpus, root, symlinks=True)
-    (root / "wiki" / "linked" / "docs" / "postmortems").unlink()
-    (root / "wiki" / "linked" / "docs" / "postmortems").symlink_to(root / "outside", target_is_directory=True)
     (root / "cwd").mkdir()
     monkeypatch.chdir(root / "cwd")
     monkeypatch.setenv("POSTMORTEM_CONFIG_DIR", str(root / "config"))
