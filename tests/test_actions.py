@@ -257,3 +257,31 @@ def test_the_table_lines_up_with_wide_characters(cli, tmp_path: Path) -> None:
     assert len(lines) == 3
     starts = {width(line[: line.index("2026-11-0")]) for line in lines[1:]}
     assert starts == {width(lines[0][: lines[0].index("DATE")])}
+
+
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
+FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1", " =1"]
+
+
+def test_csv_cells_never_start_a_formula_and_json_stays_exact(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "=HYPERLINK(1)"
+    postmortem(cli, folder, "=cmd|' /C calc'!A0", "2026-11-20", [
+        {"text": f"{formula} {word}", "owner": formula} for formula, word in zip(FORMULAS, WORDS)
+    ] + [{"text": "Plain\x07 action\x1b[2J", "owner": "Kyle"}])
+    result = cli("actions", tmp_path, "--csv", *TODAY)
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == len(FORMULAS) + 1
+    for row in rows:
+        for column, cell in row.items():
+            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (column, cell)
+            assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in cell), (column, cell)
+    assert {r["project"] for r in rows} == {"'=cmd|' /C calc'!A0"}
+    assert rows[0]["record"].startswith("'") is False  # a path starts with / or a letter: only a formula gets the quote
+    assert {r["owner"] for r in rows} == {"'=HYPERLINK(\"http://evil.example\",\"x\")", "'=cmd|' /C calc'!A0", "'+1+2", "'-2+3",
+                                          "'@SUM(A1:A9)", "'=1", "Kyle"}
+    assert {r["action"] for r in rows} >= {"'-2+3 delta", "'=1 hotel", "Plain action[2J"}
+    assert {r["age"] for r in rows} == {"51"}
+    exact = json.loads(cli("actions", tmp_path, "--json", *TODAY).stdout)
+    assert {r["owner"] for r in exact} == {*FORMULAS[:5], "=1", "Kyle"}  # as typed (answers are stripped)
+    assert {r["project"] for r in exact} == {"=cmd|' /C calc'!A0"}

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
 import re
+import shutil
 from pathlib import Path
 
 import test_interview
+import tomli_w
 from conftest import read, write_answers
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from postmortem import answers as answers_mod
+from postmortem import merge, questionsets
 from postmortem.cli import app
+from postmortem.session import Response, Session
 
 # Names (and roles) no other text in the tool or its question sets could contain by chance.
 SECRETS = ["Zebulon", "Quaxley", "Philippa", "Wrenfeather", "Octavius", "Brumblethorpe", "Xylographer", "Vexillologist"]
@@ -190,3 +199,79 @@ def test_anonymous_remerge_drops_an_action_nobody_raises_any_more(tmp_path: Path
     run("merge", folder)
     items = next(s for s in read(folder / "record.toml")["sections"] if s.get("actions"))["items"]
     assert [(i["id"], i["text"], i["count"], i.get("owner")) for i in items] == [("A2", "One shared task board", 1, "Team lead")]
+
+
+# --- position carries no identity -------------------------------------------------------------------
+
+CLASSIC = questionsets.load("classic")
+WORDS = ["apple", "birch", "cedar", "delta", "ember", "fjord", "grove", "heath", "inlet", "juniper", "kestrel", "lagoon"]
+SENTENCES = st.lists(st.sampled_from(WORDS), min_size=1, max_size=3, unique=True).map(" ".join)
+PERSON = st.fixed_dictionaries({
+    "went_well": st.lists(SENTENCES, max_size=3, unique=True),
+    "went_poorly": st.lists(SENTENCES, max_size=3, unique=True),
+    "improvements": st.lists(SENTENCES, max_size=2, unique=True),
+    "takeaways": SENTENCES,
+    "rating": st.integers(1, 5),
+})
+
+
+def anonymous_record(people: list[dict], tokens: list[str]) -> dict:
+    responses = [Response(token, "", answers_mod.check_answers(CLASSIC, a), complete=True) for token, a in zip(tokens, people)]
+    return merge.build_record(Session(Path("."), "P", "classic", dt.date(2026, 11, 2), anonymous=True), CLASSIC, responses)
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(st.lists(PERSON, min_size=2, max_size=5), st.randoms(use_true_random=False))
+def test_who_holds_which_token_changes_nothing_in_an_anonymous_record(people: list[dict], random) -> None:
+    """Tokens sort in random order: were the record in their order, handing the same answers to other
+    tokens would move each person's entries, and one section's order would give away another's."""
+    tokens = sorted(f"{random.getrandbits(64):016x}" for _ in people)
+    shuffled = tokens[:]
+    random.shuffle(shuffled)
+    assert anonymous_record(people, tokens) == anonymous_record(people, shuffled)
+
+
+def test_sections_of_an_anonymous_record_cannot_be_joined_by_position() -> None:
+    """Three people, each the first by token in one section's old order: now every section is in the
+    order of its text, whoever wrote it."""
+    people = [
+        {"went_well": ["cedar"], "went_poorly": ["apple"], "takeaways": "birch", "rating": 1},
+        {"went_well": ["apple"], "went_poorly": ["birch"], "takeaways": "cedar", "rating": 2},
+        {"went_well": ["birch"], "went_poorly": ["cedar"], "takeaways": "apple", "rating": 3},
+    ]
+    for tokens in itertools.permutations(["0" * 16, "1" * 16, "2" * 16]):
+        sections = {s["id"]: s for s in anonymous_record(people, list(tokens))["sections"]}
+        assert [i["text"] for i in sections["went_well"]["items"]] == ["apple", "birch", "cedar"]
+        assert [i["text"] for i in sections["went_poorly"]["items"]] == [i["text"] for i in sections["went_well"]["items"]]
+        assert [a["text"] for a in sections["takeaways"]["answers"]] == ["apple", "birch", "cedar"]
+
+
+def test_anonymous_outputs_do_not_depend_on_who_holds_which_token(tmp_path: Path) -> None:
+    """The record, the report, the HTML page and the JSON of actions and history, from the same answers
+    filed under the same tokens handed out the other way round, are the same bytes."""
+    run = Witness()
+    answers = [
+        {"went_well": ["Clear scope", "Early demo"], "went_poorly": ["Late access"], "improvements": ["Daily check-in"], "takeaways": "Plan access", "rating": 2},
+        {"went_well": ["Friendly office"], "went_poorly": ["Drop-ins", "Overtime"], "improvements": ["Extra resource"], "takeaways": "Ask early", "rating": 4},
+        {"went_well": ["Tea"], "went_poorly": ["Noise"], "improvements": ["Quiet room", "Weekly review"], "takeaways": "Breathe", "rating": 5},
+    ]
+    tokens = ["0a" * 8, "5b" * 8, "fc" * 8]
+    outputs = []
+    for order in (tokens, tokens[::-1]):
+        folder = tmp_path / f"retro-{len(outputs)}" / "retro"
+        run("start", folder, "--anonymous", "--project", "P", "--date", "2026-11-02", "--answers", write_answers(tmp_path, "x", answers[0]))
+        shutil.rmtree(folder / "responses")
+        (folder / "responses").mkdir()
+        for token, given_answers in zip(order, answers):
+            data = {"schema_version": 1, "name": token, "role": "", "status": "complete", "updated": dt.datetime(2026, 11, 2, 9, 0), "answers": given_answers}
+            (folder / "responses" / f"{token}.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+        run("merge", folder)
+        outputs.append([
+            (folder / "record.toml").read_text(encoding="utf-8"),
+            run("render", folder).stdout,
+            run("render", folder, "--to", "html").stdout,
+            run("actions", folder, "--json", "--today", "2026-12-01").stdout.replace(str(folder), "F"),
+            run("history", folder, "--json").stdout.replace(str(folder), "F"),
+        ])
+    assert outputs[0] == outputs[1]
+    assert "Clear scope" in outputs[0][1]

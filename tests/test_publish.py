@@ -381,3 +381,91 @@ def test_index_page_that_is_not_utf8_is_left_untouched(cli, pm: Path, tmp_path: 
     one_line_error(cli("publish", pm, wiki, "--style", "github"), str(wiki / "Home.md"), "not UTF-8")
     assert (wiki / "Home.md").read_bytes() == home
     assert not (wiki / f"{PAGE}.md").exists()
+
+
+def tree(root: Path) -> dict[str, bytes | str]:
+    return {
+        str(p.relative_to(root)): f"-> {os.readlink(p)}" if p.is_symlink() else p.read_bytes()
+        for p in sorted(root.rglob("*")) if p.is_symlink() or p.is_file()
+    }
+
+
+@pytest.mark.parametrize("link", ["docs/postmortems", "docs/postmortems/index.md", f"docs/postmortems/{PAGE}.record.toml", f"docs/postmortems/{PAGE}.md"])
+def test_a_wiki_folder_or_file_linked_out_of_the_wiki_is_refused_before_anything_is_written(cli, pm: Path, tmp_path: Path, link: str) -> None:
+    site = mkdocs_project(tmp_path / "site")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "index.md").write_text("# Someone else's page\n", encoding="utf-8")
+    (outside / f"{PAGE}.record.toml").write_text("# not ours\n", encoding="utf-8")
+    (outside / f"{PAGE}.md").write_text("# not ours\n", encoding="utf-8")
+    (site / "docs" / "postmortems").mkdir(exist_ok=link == "docs/postmortems")
+    if link == "docs/postmortems":
+        (site / "docs" / "postmortems").rmdir()
+        (site / link).symlink_to(os.path.relpath(outside, site / "docs"), target_is_directory=True)
+    else:
+        (site / link).symlink_to(outside / Path(link).name)
+    before_site, before_outside = tree(site), tree(outside)
+
+    result = cli("publish", pm, site, "--style", "mkdocs")
+
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert result.stderr.startswith(f"postmortem: {site / link}: ") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "symbolic link" in result.stderr
+    assert tree(outside) == before_outside
+    assert {k: v for k, v in tree(site).items() if not k.endswith(".lock")} == before_site
+
+
+def test_a_pages_folder_linked_within_the_wiki_is_fine(cli, pm: Path, tmp_path: Path) -> None:
+    site = mkdocs_project(tmp_path / "site")
+    (site / "docs" / "reviews").mkdir()
+    (site / "docs" / "postmortems").symlink_to("reviews", target_is_directory=True)
+    result = cli("publish", pm, site, "--style", "mkdocs")
+    assert result.exit_code == 0, result.output
+    assert (site / "docs" / "reviews" / f"{PAGE}.md").is_file() and (site / "docs" / "reviews" / "index.md").is_file()
+
+
+def _fail_at(monkeypatch, name: str, call: int) -> None:
+    """os.<name> fails with a full disk at its call-th call."""
+    import errno
+
+    real, calls = getattr(os, name), []
+
+    def failing(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == call:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(os, name, failing)
+
+
+@pytest.mark.parametrize("call", [1, 2, 3, 4])
+def test_a_full_disk_leaves_the_wiki_as_it_was(cli, pm: Path, tmp_path: Path, monkeypatch, call: int) -> None:
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    assert cli("publish", pm, wiki, "--style", "github").exit_code == 0
+    assert cli("edit", "summary", pm, "--text", "A second look").exit_code == 0
+    other = second_postmortem(cli, tmp_path, "Laptop refresh", "2026-03-14", ["Order spares early"])
+    for folder in (pm, other):  # republishing one page, and publishing a new one
+        before = tree(wiki)
+        _fail_at(monkeypatch, "fsync", call)  # each file's temp copy is fsynced: the call-th one fails
+        result = cli("publish", folder, wiki, "--style", "github")
+        monkeypatch.undo()
+        assert result.exit_code == 2 and result.stderr.endswith(": cannot write: No space left on device\n"), result.output
+        assert {k: v for k, v in tree(wiki).items() if not k.endswith(".lock")} == {k: v for k, v in before.items() if not k.endswith(".lock")}
+
+
+@pytest.mark.parametrize("call", [1, 2, 3, 4])
+def test_files_replace_in_an_order_that_keeps_the_wiki_consistent(cli, tmp_path: Path, monkeypatch, call: int) -> None:
+    """Should a rename fail half-way, what is new is a prefix of: the page, its record, the index, the sidebar."""
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    folder = second_postmortem(cli, tmp_path, "Laptop refresh", "2026-03-14", ["Order spares early"])
+    _fail_at(monkeypatch, "replace", call)
+    result = cli("publish", folder, wiki, "--style", "github")
+    monkeypatch.undo()
+    assert result.exit_code == 2, result.output
+    page = "Postmortem-2026-03-14-laptop-refresh"
+    written = [(wiki / name).exists() for name in (f"{page}.md", f"{page}.record.toml", "Home.md", "_Sidebar.md")]
+    assert written == [n < call - 1 for n in range(4)]
+    assert not list(wiki.glob(".*.tmp"))

@@ -80,3 +80,28 @@ def test_templates_run_in_the_sandbox(cli, folder: Path, tmp_path: Path) -> None
 def test_unknown_template_name(cli, folder: Path) -> None:
     result = cli("render", folder, "-t", "nope")
     assert result.exit_code == 2 and "no report template 'nope.md.j2'" in result.stderr
+
+
+BOMBS = {  # a template author's own mistakes: each ends at once with one line naming the template, exit 2
+    "recursive-macro": ("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "calls itself without end"),
+    "self-include": ('{% include "self-include.md.j2" %}', "calls itself without end"),
+    "self-extends": ('{% extends "self-extends.md.j2" %}', "calls itself without end"),
+    "huge-string": ('{{ "x" * 60000000 }}', "`*` would make 60,000,000 characters"),
+    "huge-number": ("{{ 2 ** 1000000 }}", "`**` would make a number of over 100,000 bits"),
+    "huge-range": ("{{ range(10**10) | length }}", "Range too big"),
+    "quiet-loop": ("{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}", "more than 10,000,000 steps"),
+    "loud-loop": ("{% for i in range(100000) %}{% for j in range(99) %}" + "x" * 10_000 + "{% endfor %}{% endfor %}",
+                  "the report passes 50,000,000 characters"),
+}
+
+
+@pytest.mark.parametrize("bomb", BOMBS)
+def test_a_template_bomb_is_one_clear_line(cli, folder: Path, tmp_path: Path, bomb: str) -> None:
+    source, problem = BOMBS[bomb]
+    template = tmp_path / f"{bomb}.md.j2"
+    template.write_text(source, encoding="utf-8")
+    result = cli("render", folder, "--template", template, "-o", tmp_path / "report.md")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"postmortem: {template}") and len(result.stderr.splitlines()) == 1, result.stderr
+    assert problem in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "report.md").exists()

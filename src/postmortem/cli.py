@@ -74,7 +74,18 @@ app = typer.Typer(
 
 
 def _say(message: str) -> None:
-    typer.echo(message, err=True)
+    """A message on stderr. It and `_out` are the only ways to the terminal, and both go through
+    escape.terminal: whatever a name, a file or a value holds, no escape sequence gets through."""
+    from postmortem.escape import terminal
+
+    typer.echo(terminal(message), err=True)
+
+
+def _out(text: str) -> None:
+    """Output on stdout (a report, a table, JSON, CSV), through escape.terminal as `_say`."""
+    from postmortem.escape import terminal
+
+    sys.stdout.write(terminal(text))
 
 
 @contextmanager
@@ -241,7 +252,9 @@ def start(
         _say(f"Created {session.path} for {session.project!r} ({session.format}).")
     _invite(folder, invite)
     path = session_mod.save_response(folder, response)
-    whose = "your" if private else f"{response.name}'s"
+    from postmortem.escape import plain
+
+    whose = "your" if private else f"{plain(response.name)}'s"
     _say(f"Saved {whose} answers in {path}.")
     if commit:
         _say(gitshare.commit_response(session, path, response.name, created=not existing))
@@ -279,7 +292,9 @@ def merge(
         record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
         record_mod.save_record(record_path, record)
     drafts = merge_mod.drafts(responses)
-    note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(drafts)}" if drafts and not session.anonymous else ""
+    from postmortem.escape import plain
+
+    note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(map(plain, drafts))}" if drafts and not session.anonymous else ""
     if carried:
         note += f"; {len(carried)} open action(s) carried over from earlier post-mortems"
     _say(f"Merged {record['participant_count']} response(s) into {record_path}{note}.")
@@ -312,7 +327,7 @@ def render(
     if to == "html":
         text = render_mod.markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
     if output is None:
-        sys.stdout.write(text)
+        _out(text)
         return
     store.atomic_write_text(output, text)
     _say(f"Wrote {output}.")
@@ -331,18 +346,18 @@ def formats(
         ids = questionsets.known_ids()
         width = max(len(plain(i)) for i in ids)
         for set_id in ids:
-            typer.echo(f"{plain(set_id):<{width}}  {plain(questionsets.load(set_id).description)}")
+            _out(f"{plain(set_id):<{width}}  {plain(questionsets.load(set_id).description)}\n")
         return
     qset = questionsets.load(format_id)
-    typer.echo(f"{plain(qset.title)} ({plain(qset.id)})\n{plain(qset.description)}\n")
+    _out(f"{plain(qset.title)} ({plain(qset.id)})\n{plain(qset.description)}\n\n")
     for number, question in enumerate(qset.questions, 1):
-        typer.echo(f"{number}. {plain(question.prompt)}  [{question.kind}]")
+        _out(f"{number}. {plain(question.prompt)}  [{question.kind}]\n")
         for line in question.help.strip().splitlines():
-            typer.echo(f"   {plain(line)}")
+            _out(f"   {plain(line)}\n")
         for name, values in (("choices", question.choices), ("fields", question.fields), ("types", question.types)):
             if values:
-                typer.echo(f"   {name}: {', '.join(map(plain, values))}")
-        typer.echo("")
+                _out(f"   {name}: {', '.join(map(plain, values))}\n")
+        _out("\n")
 
 
 @commands.command()
@@ -422,16 +437,11 @@ def status(
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON, for scripts."),
 ) -> None:
     """Who is invited, who has answered, who has a draft, who is still due; answers per question."""
-    import json
-
     from postmortem import escape
     from postmortem import status as status_mod
 
     data = status_mod.collect(directory)
-    if as_json:
-        typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-    else:
-        typer.echo(status_mod.table(data), nl=False)
+    _out(escape.to_json(data) if as_json else status_mod.table(data))
     for problem in data["problems"]:
         where = f"{problem['file']}:{problem['line']}: " if problem["line"] else f"{problem['file']}: " if problem["file"] else ""
         _say(f"postmortem: warning: {escape.plain(where + problem['problem'])} (run `postmortem check`)")
@@ -445,17 +455,14 @@ def check(
     as_json: bool = typer.Option(False, "--json", help="Print the problems as a JSON list of {file, line, problem}."),
 ) -> None:
     """Check session, response, question-set and record files: every problem, with file and line."""
-    import json
-
     from postmortem import check as check_mod
     from postmortem import escape
 
     problems, checked = check_mod.check(paths or [Path(".")])
     if as_json:
-        typer.echo(json.dumps([p.as_dict() for p in problems], indent=2, ensure_ascii=False))
+        _out(escape.to_json([p.as_dict() for p in problems]))
     else:
-        for problem in problems:
-            typer.echo(escape.plain(str(problem)))
+        _out("".join(escape.plain(str(problem)) + "\n" for problem in problems))
     files = len({p.file for p in problems})
     if problems:
         _say(f"{len(problems)} problem(s) in {files} file(s); {checked} file(s) checked.")
@@ -521,11 +528,13 @@ def actions(
     found, errors = followup.load_records(paths)
     rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)
     if as_json:
-        sys.stdout.write(followup.to_json(rows))
+        from postmortem.escape import to_json
+
+        _out(to_json(rows))
     elif as_csv:
-        sys.stdout.write(followup.to_csv(rows))
+        _out(followup.to_csv(rows))
     elif rows:
-        sys.stdout.write(followup.actions_table(rows))
+        _out(followup.actions_table(rows))
     _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
     _report_unreadable(errors)
     if errors:
@@ -546,7 +555,7 @@ def history(
 
     found, errors = followup.load_records(paths or [Path(".")])
     rows, recurring = history_mod.postmortems(found), history_mod.themes(found)
-    sys.stdout.write(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
+    _out(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
     _report_unreadable(errors)
     if errors:
         raise typer.Exit(2)

@@ -1,24 +1,35 @@
-"""Participants' text as literal Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs).
+"""Participants' text as data, one function per place it lands: Markdown (`markdown`), a terminal
+(`terminal` for everything printed, `plain` for one line), JSON (`to_json`), a spreadsheet cell
+(`spreadsheet`).
+
+Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs):
 
 One escape serves every place a value lands (paragraph, list item, table cell, heading): line
 breaks are folded to spaces, so a value can never start a new block or table row; invisible
 format characters (zero-width, bidi overrides) and control characters are dropped; `& < > ~ |`
 become character references, so no raw HTML, strikethrough or cell split can form; and the
 punctuation both implementations honour after a backslash is backslash-escaped where it could
-start markup.
+start markup. That covers the extensions MkDocs sites run too (admonition, pymdownx.details,
+attr_list, def_list, footnotes, md_in_html, pymdownx.superfences, pymdownx.tasklist, toc): a value
+never starts with `!` (`!!! danger`), `?` (`??? note`) or `:` (a definition), and `{`, `[`, `<`
+and fences are escaped wherever they are.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
+from typing import Any
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 _ALWAYS = re.compile(r"([\\`*_{}\[\]])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;", "|": "&#124;"}
 _ENTITY = re.compile("[&<>~|]")
-_BLOCK_START = re.compile(r"^(#+|[-+]|(\d+)([.)])(?=\s|$))")
+_BLOCK_START = re.compile(r"^(#+|[-+!]|(\d+)([.)])(?=\s|$)|[?:])")
+# Python-Markdown takes no backslash before these, so they start a value as character references.
+_NO_BACKSLASH = {"?": "&#63;", ":": "&#58;"}
 
 
 def _visible(char: str) -> bool:
@@ -57,9 +68,49 @@ def markdown(value: str) -> str:
     if match:
         if match.group(2):
             text = f"{match.group(2)}\\{match.group(3)}{text[match.end():]}"
+        elif text[0] in _NO_BACKSLASH:
+            text = _NO_BACKSLASH[text[0]] + text[1:]
         else:
             text = "\\" + text
     return text
+
+
+# Every control character but line feed and tab: C0, DEL and C1 (ESC, and the 8-bit CSI U+009B, start escape sequences).
+_CONTROLS = dict.fromkeys((*range(0, 9), *range(11, 32), *range(127, 160)))
+# JSON escapes C0 itself; DEL and C1 it leaves raw when ensure_ascii is off.
+_JSON_RAW_CONTROL = re.compile("[\x7f-\x9f]")
+
+
+def terminal(text: str) -> str:
+    """text as it may reach a terminal: every control character but line feed and tab dropped, so no
+    escape sequence (colours, a window title, a cleared screen, a rewritten line) can form."""
+    return text.translate(_CONTROLS)
+
+
+def _iso(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value).__name__)
+
+
+def to_json(data: Any) -> str:
+    """data as JSON for scripts, dates in ISO form, every value exact: DEL and C1 controls written as
+    \\u escapes (as JSON writes C0 ones), so the text is safe on a terminal too."""
+    import json
+
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=_iso) + "\n"
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# Characters a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet(value: str) -> str:
+    """value as a CSV cell a spreadsheet shows as text: one plain line, with a leading ' when it would
+    start a formula (`=HYPERLINK(...)`, `=cmd|' /C calc'!A0`, `@SUM(...)`, `-2+3`)."""
+    text = plain(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
 # Below U+0300 (Latin, with its accented letters) no character is wide or combining.

@@ -9,7 +9,6 @@ beside a wiki page). Only record files are read: no templates, no prompts.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
 from collections.abc import Iterable
@@ -190,15 +189,15 @@ def _cell(value: Any) -> str:
     return "" if value is None else str(value)
 
 
-def _iso(value: Any) -> str:
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    raise TypeError(type(value).__name__)
+def _csv_cell(value: Any) -> str:
+    """Text from a record is never a formula (escape.spreadsheet); our own dates, numbers and flags stay as they are."""
+    from postmortem.escape import spreadsheet
 
-
-def to_json(data: Any) -> str:
-    """data as JSON for scripts, dates in ISO form."""
-    return json.dumps(data, indent=2, ensure_ascii=False, default=_iso) + "\n"
+    if isinstance(value, str):
+        return spreadsheet(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return _cell(value)
 
 
 def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = ACTION_COLUMNS) -> str:
@@ -209,7 +208,7 @@ def to_csv(rows: list[dict[str, Any]], columns: tuple[str, ...] = ACTION_COLUMNS
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(columns)
     for row in rows:
-        writer.writerow([_cell(row[c]) if not isinstance(row[c], bool) else ("yes" if row[c] else "no") for c in columns])
+        writer.writerow([_csv_cell(row[c]) for c in columns])
     return out.getvalue()
 
 
@@ -286,7 +285,9 @@ def set_status(found: list[Found], reference: str, status: str) -> str:
         before = item.get("status") or "open"
         item["status"] = status
         what = "already " + status if before == status else f"{before} -> {status}"
-        return f"{item['id']} of {record['project']} ({record['date']}): {what} in {entry.path}."
+        from postmortem.escape import plain
+
+        return f"{plain(str(item['id']))} of {plain(record['project'])} ({record['date']}): {what} in {entry.path}."
 
     return facilitate.change(entry.path, edit)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from postmortem import grouping
+from postmortem.escape import to_json as json_text
 from postmortem.followup import OPEN, Found, table
 from postmortem.record import actions as record_actions
-from postmortem.followup import to_json as followup_json
 
 ROTI = "roti"
 
@@ -85,7 +85,7 @@ def themes(found: list[Found], minimum: int = 2) -> list[dict[str, Any]]:
 
 
 def to_json(rows: list[dict[str, Any]], recurring: list[dict[str, Any]]) -> str:
-    return followup_json({"postmortems": rows, "themes": recurring})
+    return json_text({"postmortems": rows, "themes": recurring})
 
 
 def _number(value: float | None) -> str:

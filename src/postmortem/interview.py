@@ -49,9 +49,13 @@ def terminal() -> Iterator[None]:
 
 
 def say(text: str, style: str = "") -> None:
+    """A line of the interview on its output; through escape.terminal, as every message (prompt_toolkit's
+    own printing turns ESC into `?`, but lets the other controls through)."""
     import questionary
 
-    questionary.print(text, style=style)
+    from postmortem.escape import terminal
+
+    questionary.print(terminal(text), style=style)
 
 
 def ask_text(message: str, *, default: str = "", instruction: str | None = None, validate: Any = None) -> str:

@@ -313,10 +313,12 @@ def _merge_scores(question: Question, raised: list[tuple[str, dict[str, Any]]]) 
 
 
 def _section(
-    question: Question, responses: list[Response], previous: dict[str, Any], next_id: int, clock: Clock
+    question: Question, responses: list[Response], previous: dict[str, Any], next_id: int, clock: Clock, anonymous: bool = False
 ) -> tuple[dict[str, Any], int]:
     section: dict[str, Any] = {"id": question.id, "kind": question.kind, "heading": question.heading, "prompt": question.prompt}
     given = [(r.name, r.answers[question.id]) for r in responses if question.id in r.answers]
+    if anonymous:
+        given = _by_content(given)
     if question.kind == "items":
         raised = [(name, entry) for name, entries in given for entry in entries]
         items = _merge_items(question, raised, previous.get("items", []))
@@ -345,6 +347,25 @@ def _section(
     return section, next_id
 
 
+def _content(entry: Any) -> tuple[str, ...]:
+    """What an answer or an entry says, to order by: its text first (or its one value), then its other fields."""
+    if not isinstance(entry, dict):
+        return (str(entry),)
+    main = next((k for k in ("text", "name", "what") if k in entry), "")
+    return (str(entry.get(main, "")), *(f"{k}={entry[k]}" for k in sorted(entry) if k != main))
+
+
+def _by_content(given: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """An anonymous section's answers, each list split into its entries, in the order of what they
+    say: the record keeps no order of who answered, so no position joins one person's answers across
+    sections, or their entries within one."""
+    entries: list[tuple[str, Any, Any]] = []
+    for name, value in given:
+        entries += [(name, [entry], entry) for entry in value] if isinstance(value, list) else [(name, value, value)]
+    entries.sort(key=lambda e: _content(e[2]))
+    return [(name, value) for name, value, _ in entries]
+
+
 def build_record(
     session: Session,
     qset: QuestionSet,
@@ -364,7 +385,7 @@ def build_record(
     clock = make_clock(qset, complete, session.date)
     sections = []
     for question in qset.questions:
-        section, next_id = _section(question, complete, earlier_sections.get(question.id, {}), next_id, clock)
+        section, next_id = _section(question, complete, earlier_sections.get(question.id, {}), next_id, clock, session.anonymous)
         sections.append(section)
     from postmortem import vote
 

@@ -72,6 +72,17 @@ def _check_wiki(wiki: Path) -> None:
         raise PostmortemError("wiki folder is not writable", path=wiki)
 
 
+def _confine(wiki: Path, folders: list[Path], files: list[Path]) -> None:
+    """Refuse, before anything is written, a folder publish writes in that resolves outside the wiki
+    (a symbolic link out of it, anywhere on the way), or a file it writes that is a link or a folder."""
+    root = wiki.resolve()
+    for folder in folders:
+        if not folder.resolve().is_relative_to(root):
+            raise PostmortemError("leads outside the wiki folder (a symbolic link); publish only writes inside it", path=folder)
+    for path in files:
+        _read_optional(path)
+
+
 def _docs_dir(wiki: Path) -> tuple[Path, str]:
     """The MkDocs docs folder (docs_dir of mkdocs.yml, default docs) and mkdocs.yml's text."""
     config = wiki / MKDOCS_FILE
@@ -289,6 +300,7 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
     else:
         pages = wiki
         index_name = _index_name(index, "Home.md" if style == "github" else "index.md")
+    _confine(wiki, [pages], [])
     existing = next(p for p in (pages, *pages.parents) if p.exists())
     if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
         raise PostmortemError("is not a writable folder", path=existing)
@@ -311,14 +323,11 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
             updated = update_nav(mkdocs_text, entries, index_name, config)
             if updated is not None and updated != mkdocs_text:
                 writes.append((config, updated))
-        for path, _ in writes:  # refuse before writing anything
-            _read_optional(path)
-
         published_record = pages / f"{name}{RECORD_SUFFIX}"
+        _confine(wiki, [pages], [path for path, _ in writes] + [published_record])  # refuse before writing anything
         pages.mkdir(parents=True, exist_ok=True)
         with record_mod.locked(published_record):
             warnings = _closed_in_wiki(published_record, record) if published_record.exists() else []
-            store.atomic_write_text(published_record, record_text)
-        for path, text in writes:
-            store.atomic_write_text(path, text)
+            # all on disk before any is replaced; then the page, the record beside it, and what links to them
+            store.atomic_write_all([writes[0], (published_record, record_text), *writes[1:]])
     return Published(page=pages / f"{name}.md", record=published_record, index=index_path, others=[p for p, _ in writes[2:]], warnings=warnings)

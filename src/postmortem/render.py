@@ -16,6 +16,10 @@ BAR_WIDTH = 20
 # A report is one page a reader takes in at a glance, even when thousands answered; the record keeps everything.
 SHOWN = 100  # entries of a section's list, arrows of the service diagram, participants named, answers in the appendix
 NAMED = 10  # names shown for who raised one entry, and roles and interests of one stakeholder
+# A template is its author's own code: what it may make is bounded, so a mistake ends with one line, not a hang.
+MAX_REPORT = 50_000_000  # characters of a report, and of one value a template builds with `*`
+MAX_POWER_BITS = 100_000  # size of a number a template builds with `**`
+MAX_RANGE_STEPS = 10_000_000  # steps of all the range()s of one report together: nested loops of 10^10 end at once
 
 
 def reports_dir() -> Path:
@@ -132,6 +136,38 @@ def _service_graph(sections: list[dict[str, Any]]) -> Any:
     return Markup("\n".join(lines))
 
 
+def _bounded_binop(context: Any, operator: str, left: Any, right: Any) -> Any:
+    """`*` and `**` in a template, refused before they build a value past MAX_REPORT or MAX_POWER_BITS."""
+    from jinja2.exceptions import SecurityError
+
+    if operator == "*":
+        for value, times in ((left, right), (right, left)):
+            if isinstance(value, (str, list, tuple)) and isinstance(times, int) and len(value) * times > MAX_REPORT:
+                raise SecurityError(f"`*` would make {len(value) * times:,} characters or items; a report holds at most {MAX_REPORT:,}")
+        return left * right
+    if isinstance(left, int) and isinstance(right, int) and right > 0 and abs(left).bit_length() * right > MAX_POWER_BITS:
+        raise SecurityError(f"`**` would make a number of over {MAX_POWER_BITS:,} bits")
+    return left**right
+
+
+def _range_budget() -> Any:
+    """The sandbox's range(), counting every step it hands out against MAX_RANGE_STEPS."""
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import safe_range
+
+    left = MAX_RANGE_STEPS
+
+    def bounded_range(*args: int) -> range:
+        nonlocal left
+        steps = safe_range(*args)
+        left -= len(steps)
+        if left < 0:
+            raise SecurityError(f"the template's loops over range() take more than {MAX_RANGE_STEPS:,} steps")
+        return steps
+
+    return bounded_range
+
+
 def _finalize_for(eval_ctx: Any, value: Any) -> Any:
     """HTML templates are autoescaped by Jinja; Markdown templates get Markdown escaping."""
     return value if eval_ctx.autoescape else _finalize(value)
@@ -155,8 +191,10 @@ def environment(extra_dir: Path | None = None) -> Any:
         keep_trailing_newline=True,
         autoescape=jinja2.select_autoescape(["html", "htm", "html.j2"], default_for_string=False, default=False),
     )
+    env.intercepted_binops = frozenset({"*", "**"})
+    env.call_binop = _bounded_binop
     env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
-    env.globals.update(service_graph=_service_graph)
+    env.globals.update(service_graph=_service_graph, range=_range_budget())
     return env
 
 
@@ -197,15 +235,31 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
         context.pop("responses_left_out", None)
     try:
         loaded = env.get_template(name) if template else env.select_template([name, "base.md.j2"])
-        text = loaded.render(context)
+        text = _bounded(loaded.generate(context), loaded.filename or name)
+    except RecursionError as err:
+        path, line = _where(err, name)
+        raise PostmortemError("template error: a macro, include or extends that calls itself without end", path=path, line=line) from None
+    except MemoryError:
+        raise PostmortemError("template error: out of memory", path=name) from None
     except jinja2.TemplateSyntaxError as err:
         raise PostmortemError(f"template error: {err.message}", path=err.filename or err.name, line=err.lineno) from None
     except jinja2.TemplateNotFound as err:
         raise PostmortemError(f"no report template {err.name!r} (looked in {', '.join(map(str, env.loader.searchpath))})") from None
-    except (jinja2.TemplateError, TypeError, ValueError, LookupError) as err:
+    except (jinja2.TemplateError, TypeError, ValueError, LookupError, OverflowError) as err:
         path, line = _where(err, name)
         raise PostmortemError(f"template error: {err}", path=path, line=line) from None
     return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+
+
+def _bounded(parts: Any, template: str) -> str:
+    """The report a template generates, refused as soon as it passes MAX_REPORT characters."""
+    kept, size = [], 0
+    for part in parts:
+        size += len(part)
+        if size > MAX_REPORT:
+            raise PostmortemError(f"template error: the report passes {MAX_REPORT:,} characters (a loop without end?)", path=template)
+        kept.append(part)
+    return "".join(kept)
 
 
 _PAGE_CSS = """
@@ -227,5 +281,5 @@ def markdown_to_html(markdown: str, title: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html_escape(title)}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
+        f"<title>{html_escape(escape.plain(title))}</title>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n{body}</body>\n</html>\n"
     )

@@ -188,14 +188,27 @@ def _writing(path: Path) -> Iterator[None]:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Replace path with text: readers see the old file or the new one, never a part."""
-    with _writing(path):
-        tmp = _write_temp(path, text)
-        try:
-            os.replace(tmp, path)
-        except BaseException:
+    atomic_write_all([(path, text)])
+
+
+def atomic_write_all(writes: list[tuple[Path, str]]) -> None:
+    """Replace each path with its text: every text goes to a temp file beside its path first, and
+    only once all are on disk are they renamed into place, in the order given. A write that fails
+    (a full disk) leaves every file as it was; readers see each file old or new, never a part."""
+    temps: list[str] = []
+    try:
+        for path, text in writes:
+            with _writing(path):
+                temps.append(_write_temp(path, text))
+        for (path, _), tmp in zip(writes, list(temps)):
+            with _writing(path):
+                os.replace(tmp, path)
+            temps.remove(tmp)
+    finally:
+        for tmp in temps:  # not renamed: a failure on the way
             os.unlink(tmp)
-            raise
-    _sync_dir(path.parent)
+    for folder in dict.fromkeys(path.parent for path, _ in writes):
+        _sync_dir(folder)
 
 
 def create_text_exclusive(path: Path, text: str) -> None:
