@@ -307,8 +307,8 @@ class _Compare:
             return 0.0  # one word swapped for another in a short text: another point in the same frame
         if min(len(only_a), len(only_b)) >= DETAILS:
             return 0.0  # each says several things the other does not: two points about one topic
-        if all(w[0] == "~" for w in shared):
-            return 0.0  # "great", "late": how it went, not what
+        if all(w[0] == "~" or w.isdigit() for w in shared):
+            return 0.0  # "great", "late", "2": how it went or how many, not what
         if len(shared) == 1 and min(len(a.words), len(b.words)) > 2 and next(iter(shared))[0] not in "=@":
             return 0.0  # one word in common is a topic, not a point, unless it is a synonym or a party
         return overlap / (self.norms[i] * self.norms[j])
