@@ -587,6 +587,34 @@ def vote(
     _say(f"Saved your votes ({vote_mod.describe(chosen)}; {left} of {session.dots} dots left) in {path}; merge counts them.")
 
 
+@commands.command(name="import")
+@_handled()
+def import_(
+    directory: Path = typer.Argument(..., help="The post-mortem folder (create it first with `postmortem start DIR --project ...`)."),
+    export: Path = typer.Argument(..., help="The form's CSV or XLSX export: one row per person."),
+    map: Optional[list[str]] = typer.Option(
+        None, "--map", metavar="COLUMN=QUESTION_ID", help="Feed a column to a question id, to name or role, or ignore it with - (repeatable)."
+    ),
+) -> None:
+    """Answers collected with Google Forms or Microsoft Forms become response files, each row checked
+    as `start --answers` checks a file; nothing is written unless every row passes."""
+    from postmortem import escape, importer
+    from postmortem import session as session_mod
+
+    session = session_mod.load_session(directory)
+    try:
+        imported = importer.import_rows(session, export, map or [])
+    except importer.ImportProblems as err:
+        for problem in err.problems[:-1]:
+            _say(f"postmortem: {escape.plain(str(problem))}")
+        raise err.problems[-1] from None
+    for title in imported.ignored:
+        _say(f"postmortem: warning: column {escape.plain(repr(title))} matches no question; ignored (--map it to one)")
+    paths = importer.write(session, imported)
+    where = session_mod.responses_dir(directory)
+    _say(f"Imported {len(paths)} response(s) from {escape.plain(str(export))} into {where}.")
+
+
 def _anonymous_name(folder: Path, token: Optional[str], name: Optional[str], role: Optional[str]) -> str:
     """The token this anonymous response is filed under (in place of a name), and how to keep it."""
     from postmortem import session as session_mod
