@@ -258,31 +258,11 @@ def merge(
 ) -> None:
     """Merge every response into record.toml, keeping ids and the facilitator's edits; the still-open
     actions of earlier post-mortems of the project are carried over."""
-    from postmortem import merge as merge_mod
-    from postmortem import record as record_mod
-    from postmortem import session as session_mod
+    from postmortem import merging
 
-    session = session_mod.load_session(directory)
-    qset = session.question_set()
-    from postmortem.progress import track
-
-    paths = session_mod.response_paths(directory)
-    responses = [session_mod.read_response(p, qset) for p in track(paths, len(paths), "Reading responses")]
-    session_mod.check_distinct(paths, responses)
-    record_path = directory / session_mod.RECORD_FILE
-    from postmortem import followup
-
-    carried, unreadable = followup.carried_over(directory, session.project, session.date, history or [])
-    _report_unreadable(unreadable)
-    with record_mod.locked(record_path):
-        previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
-        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
-        record_mod.save_record(record_path, record)
-    drafts = merge_mod.drafts(responses)
-    note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(drafts)}" if drafts and not session.anonymous else ""
-    if carried:
-        note += f"; {len(carried)} open action(s) carried over from earlier post-mortems"
-    _say(f"Merged {record['participant_count']} response(s) into {record_path}{note}.")
+    merged = merging.merge_folder(directory, history or [])
+    _report_unreadable(merged.unreadable)
+    _say(merged.summary())
 
 
 @commands.command()
