@@ -567,6 +567,21 @@ def vote(
     _say(f"Saved your votes ({vote_mod.describe(chosen)}; {left} of {session.dots} dots left) in {path}; merge counts them.")
 
 
+@commands.command()
+@_handled()
+def serve(
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but this computer's own gets a warning."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on (0: any free one)."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the facilitator's page in the browser."),
+) -> None:
+    """The interview as a form in the browser, for people who never open a terminal, and a page for
+    the facilitator (status, merge, report, voting). Prints a link for each; Ctrl-C stops."""
+    from postmortem import serve as serve_mod
+
+    serve_mod.run(directory, host, port, open_browser, _say)
+
+
 @commands.command(name="import")
 @_handled()
 def import_(

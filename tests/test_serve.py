@@ -1,0 +1,292 @@
+"""`postmortem serve`: the browser form and the facilitator's page, driven over HTTP (Starlette's
+test client); tests/test_browser.py drives the same pages in a real browser."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from starlette.testclient import TestClient
+
+from conftest import read, write_answers
+from postmortem import serve
+from postmortem.errors import PostmortemError
+
+
+@pytest.fixture(autouse=True)
+def _clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1780000000")
+
+
+class Site:
+    """One served folder: its secrets, a client, and the steps a participant takes."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.keys = serve.Keys()
+        self.client = TestClient(serve.create_app(folder, self.keys), follow_redirects=False)
+        self.p = f"/{self.keys.participant}"
+        self.f = f"/{self.keys.facilitator}"
+
+    def get(self, path: str, status: int = 200):
+        response = self.client.get(path)
+        assert response.status_code == status, response.text
+        return response
+
+    def post(self, path: str, data: dict, *, page: str | None = None, status: int | None = None):
+        """Post data as the form on page (default: path) would, with its CSRF token."""
+        form = self.get(page or path).text
+        csrf = re.findall(r'<form method="post" action="([^"]+)"[^>]*>\s*<input type="hidden" name="csrf" value="([^"]+)"', form)
+        token = dict(csrf)[path.split("?")[0]]
+        nudged = re.findall(r'name="nudged" value="([^"]+)"', form)
+        response = self.client.post(path, data={"csrf": token, "nudged": nudged, **data})
+        if status is not None:
+            assert response.status_code == status, response.text
+        return response
+
+    def begin(self, name: str = "", role: str = "", **extra: str) -> str:
+        """The participant's own page, after giving a name (or starting anonymously)."""
+        response = self.post(f"{self.p}/", {"name": name, "role": role, **extra}, status=303)
+        return response.headers["location"]
+
+
+def _session(cli, folder: Path, *extra: str) -> Path:
+    result = cli("start", folder, "--project", "Colorado office", "--invite", "Linda", "--invite", "Kyle", *extra)
+    assert result.exit_code == 0, result.output
+    return folder
+
+
+LINDA = {
+    "went_well-0-text": "The VP set expectations about her availability up front",
+    "went_poorly-0-text": "Unannounced drop-ins several times a day",
+    "improvements-0-text": "Ask corporate for a temporary extra resource during busy season",
+    "improvements-1-text": "Daily 10-minute check-in at 9:00 instead of drop-ins",
+    "improvements-1-owner": "Kyle",
+    "improvements-1-due": "2026-12-15",
+    "stakeholders-0-name": "Jessica",
+    "stakeholders-0-role": "VP, regional office",
+    "stakeholders-0-interest": "office stays compliant",
+    "takeaways": "Agree how and when we talk before the work starts.",
+    "rating": "3",
+    "roti": "",
+}
+
+
+def test_a_browser_answer_is_the_file_start_answers_writes(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "served"))
+    me = site.begin("Linda", "Quality & compliance associate")
+    assert read(tmp_path / "served/responses/linda.toml")["status"] == "draft"  # on disk from the first step
+    first = {k: v for k, v in LINDA.items() if k.startswith(("went_", "role"))}
+    assert site.post(me, first, status=303).headers["location"].endswith("?saved=draft")
+    draft = read(tmp_path / "served/responses/linda.toml")
+    assert draft["status"] == "draft" and draft["done"] == ["went_well", "went_poorly"]
+
+    again = site.begin("linda ")  # the same name, another day: the same page, the draft filled in
+    assert again == me
+    assert "Unannounced drop-ins several times a day" in site.get(again).text
+    assert site.post(me, {**LINDA, "action": "submit", "role": "Quality & compliance associate"}, status=303)
+
+    typed = _session(cli, tmp_path / "typed")
+    answers = write_answers(tmp_path, "Linda", {
+        "went_well": ["The VP set expectations about her availability up front"],
+        "went_poorly": ["Unannounced drop-ins several times a day"],
+        "improvements": [
+            "Ask corporate for a temporary extra resource during busy season",
+            {"text": "Daily 10-minute check-in at 9:00 instead of drop-ins", "owner": "Kyle", "due": "2026-12-15"},
+        ],
+        "stakeholders": [{"name": "Jessica", "role": "VP, regional office", "interest": "office stays compliant"}],
+        "takeaways": "Agree how and when we talk before the work starts.",
+        "rating": 3,
+    }, role="Quality & compliance associate")
+    assert cli("start", typed, "--answers", answers).exit_code == 0
+    assert (tmp_path / "served/responses/linda.toml").read_text() == (typed / "responses/linda.toml").read_text()
+
+
+def test_bad_input_gets_the_answers_file_message_next_to_its_field(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    me = site.begin("Kyle")
+    site.post(me, {"improvements-0-text": "Hold a 10-minute check-in at 9:00 every day", "improvements-0-due": "2026-12-01",
+                   "rating": "4"}, status=303)
+    page = site.post(me, {"improvements-0-text": "Hold a 10-minute check-in at 9:00 every day", "improvements-0-due": "15/12",
+                          "rating": "2", "action": "submit"}, status=400)
+    assert re.search(r'id="improvements-error" role="alert">answers\.improvements\[1\]\.due must be a date such as '
+                     r"2026-12-15, not &#39;15/12&#39;</p>", page.text)
+    assert 'value="15/12"' in page.text  # what was typed stays in the field to correct
+    saved = read(tmp_path / "pm/responses/kyle.toml")
+    assert saved["status"] == "draft"
+    assert saved["answers"]["improvements"] == [{"text": "Hold a 10-minute check-in at 9:00 every day", "due": read_date("2026-12-01")}]
+    assert saved["answers"]["rating"] == 2  # the valid answers of the same post are kept
+
+
+def read_date(text: str):
+    import datetime as dt
+
+    return dt.date.fromisoformat(text)
+
+
+def test_nudges_appear_inline_once_and_submitting_again_keeps_the_words(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    me = site.begin("Linda")
+    data = {"improvements-0-text": "More testing", "went_poorly-0-text": "It was Kyle's fault, he was lazy", "action": "submit"}
+    page = site.post(me, data, status=200)
+    assert "“more testing” is hard to act on: nobody can tell when it is done. Who would do what, by when?" in page.text
+    assert "A reminder: this reads as blaming Kyle." in page.text
+    assert read(tmp_path / "pm/responses/linda.toml")["status"] == "draft"
+    assert site.post(me, data, page=None, status=303)  # the same words again: no second nudge
+    saved = read(tmp_path / "pm/responses/linda.toml")
+    assert saved["status"] == "complete" and saved["answers"]["improvements"] == ["More testing"]
+
+
+def test_a_name_that_is_another_persons_file_is_refused(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    site.begin("Anne-Marie")
+    page = site.post(f"{site.p}/", {"name": "Anne Marie"}, status=400)
+    assert "the name &#39;Anne Marie&#39; gives the same file as &#39;Anne-Marie&#39;" in page.text
+
+
+def test_every_page_needs_a_secret(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    forged = "x" * len(site.keys.participant)
+    for path in ("/", "/p/", "/f/", f"/{forged}/", f"/{forged}/static/serve.css", "/favicon.ico", f"{site.p[:-1]}/"):
+        assert site.client.get(path).status_code == 403, path
+    assert site.client.post(f"/{forged}/", data={"name": "x"}).status_code == 403
+    me = site.begin("Linda")
+    assert site.client.get(me.rsplit("/", 1)[0] + "/" + "0" * 24).status_code == 403  # a per-person link must be signed
+    assert site.client.get(f"{site.f}/").status_code == 200
+    assert site.client.get(f"{site.p}/static/serve.js").headers["content-type"].startswith("text/javascript")
+
+
+def test_csrf_token_and_size_limit(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    me = site.begin("Linda")
+    before = (tmp_path / "pm/responses/linda.toml").read_text()
+    for data in ({"went_well-0-text": "x"}, {"went_well-0-text": "x", "csrf": "0" * 24}):
+        assert site.client.post(me, data=data).status_code == 403
+    other = site.begin("Kyle")  # a token is good for its own form only
+    token = re.search(r'name="csrf" value="([^"]+)"', site.get(f"{site.p}/").text).group(1)
+    assert site.client.post(other, data={"csrf": token, "went_well-0-text": "x"}).status_code == 403
+    huge = site.client.post(me, content=b"a=" + b"x" * (serve.MAX_BODY + 1), headers={"content-type": "application/x-www-form-urlencoded"})
+    assert huge.status_code == 413
+    assert (tmp_path / "pm/responses/linda.toml").read_text() == before
+
+
+def test_participant_text_is_escaped_and_no_page_has_inline_script_or_style(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    me = site.begin('<script>alert("name")</script>')
+    hostile = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    site.post(me, {"went_well-0-text": hostile, "takeaways": "</textarea><b>bold</b>", "action": "submit"}, status=303)
+    site.post(f"{site.f}/merge", {}, page=f"{site.f}/", status=200)
+    pages = [site.get(me), site.get(f"{site.f}/"), site.get(f"{site.f}/status"), site.get(f"{site.f}/report"), site.get(f"{site.p}/")]
+    for response in pages:
+        html = response.text
+        assert "<img src=x" not in html and "<script>alert" not in html and "<b>bold" not in html
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html) and " on" + "error=" not in html.replace("onerror=alert(1)&gt;", "")
+        assert not re.search(r"\sstyle=", html)
+        policy = response.headers["content-security-policy"]
+        assert "script-src 'self';" in policy and "default-src 'none'" in policy and "unsafe-inline" not in policy
+        assert response.headers["referrer-policy"] == "no-referrer"
+    assert "&lt;script&gt;alert(2)&lt;/script&gt;" in pages[0].text
+    assert re.search(r"style-src 'self' 'sha256-[A-Za-z0-9+/=]+'", pages[3].headers["content-security-policy"])
+
+
+def test_anonymous_session_gives_a_token_link_and_never_asks_a_name(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm", "--anonymous"))
+    start = site.get(f"{site.p}/").text
+    assert 'id="name"' not in start
+    me = site.begin(action="new")
+    files = list((tmp_path / "pm/responses").glob("*.toml"))
+    assert len(files) == 1 and re.fullmatch(r"[0-9a-f]{16}\.toml", files[0].name)
+    token = files[0].stem
+    assert token in me and token in site.get(me).text and 'id="role"' not in site.get(me).text
+    site.post(me, {"went_well-0-text": "Clear goals", "action": "submit"}, status=303)
+    assert site.begin(token=token.upper(), action="resume") == me  # the token brings the same page back
+    assert read(files[0])["answers"] == {"went_well": ["Clear goals"]} and read(files[0])["name"] == token
+    page = site.post(f"{site.p}/", {"token": "0123456789abcdef", "action": "resume"}, status=400)
+    assert "no response is filed under the token 0123456789abcdef" in page.text
+
+
+def test_facilitator_sees_status_merges_shows_the_report_and_counts_votes(cli, tmp_path: Path) -> None:
+    folder = _session(cli, tmp_path / "pm")
+    site = Site(folder)
+    linda = site.begin("Linda")
+    site.post(linda, {**LINDA, "action": "submit"}, status=303)
+    kyle = site.begin("Kyle")
+    site.post(kyle, {"went_well-0-text": "On time"}, status=303)
+    status = site.get(f"{site.f}/status").text
+    assert "2 invited · 1 answered · 1 draft(s) · 0 due" in status
+    assert re.search(r"<td>Kyle</td><td>draft</td>\s*<td>[^<]+</td><td>1/7 questions</td>", status)
+    assert "Vote on the improvements" not in site.get(linda).text  # no record yet
+
+    merged = site.post(f"{site.f}/merge", {}, page=f"{site.f}/", status=200).text
+    assert "Merged 1 response(s) into record.toml; 1 unfinished draft(s) left out: Kyle." in merged
+    assert "Open the report" in merged and "<td>A2</td>" in merged
+    report = site.get(f"{site.f}/report").text
+    assert "<h1>Post-mortem: Colorado office</h1>" in report and "Daily 10-minute check-in at 9:00 instead of drop-ins" in report
+
+    assert "Vote on the improvements" in site.get(linda).text
+    over = site.post(f"{linda}/vote", {"vote-A1": "3", "vote-A2": "1"}, page=linda, status=400)
+    assert "that is 4 dots, but each person has 3 in this post-mortem" in over.text
+    site.post(f"{linda}/vote", {"vote-A1": "1", "vote-A2": "2"}, page=linda, status=303)
+    assert read(folder / "responses/linda.toml")["votes"] == {"A1": 1, "A2": 2}
+    site.post(linda, {**LINDA, "action": "submit"}, status=303)  # answering again keeps the votes
+    assert read(folder / "responses/linda.toml")["votes"] == {"A1": 1, "A2": 2}
+    after = site.post(f"{site.f}/merge", {}, page=f"{site.f}/", status=200).text
+    assert re.search(r"<td>A2</td><td>Daily 10-minute check-in at 9:00 instead of drop-ins</td><td>2</td>", after)
+
+
+def test_several_people_answering_at_once_lose_nothing(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    names = [f"Person {n}" for n in range(12)]
+    pages = {name: site.begin(name) for name in names}
+    errors: list[BaseException] = []
+
+    def answer(name: str) -> None:
+        try:
+            site.post(pages[name], {"went_well-0-text": f"Said by {name}", "action": "submit"}, status=303)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            errors.append(err)
+
+    threads = [threading.Thread(target=answer, args=(n,)) for n in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for name in names:
+        saved = read(tmp_path / f"pm/responses/person-{name.split()[1]}.toml")
+        assert saved["status"] == "complete" and saved["answers"]["went_well"] == [f"Said by {name}"]
+
+
+def test_rows_without_javascript(cli, tmp_path: Path) -> None:
+    site = Site(_session(cli, tmp_path / "pm"))
+    me = site.begin("Linda")
+    page = site.post(me, {"went_well-0-text": "One", "went_well-1-text": "Two", "action": "more:went_well"}, status=200)
+    assert 'value="Two"' in page.text and 'name="went_well-3-text"' in page.text  # two given, two blank
+    site.post(me, {"went_well-0-text": "", "went_well-1-text": "Two", "action": "submit"}, status=303)
+    assert read(tmp_path / "pm/responses/linda.toml")["answers"]["went_well"] == ["Two"]  # an emptied row is removed
+
+
+def test_serve_refuses_a_folder_it_cannot_write(cli, tmp_path: Path) -> None:
+    folder = _session(cli, tmp_path / "pm")
+    (folder / "responses").write_text("not a folder")
+    with pytest.raises(PostmortemError, match="cannot write answers here"):
+        serve.check_writable(folder)
+    result = cli("serve", folder, "--port", "0")
+    assert result.exit_code == 2 and "serve needs a folder it can write" in result.output
+
+
+def test_serve_prints_two_links_and_warns_off_loopback(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+
+    served = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets: served.append(sockets[0].getsockname()))
+    folder = _session(cli, tmp_path / "pm")
+    result = cli("serve", folder, "--port", "0")
+    assert result.exit_code == 0, result.output
+    port = served[0][1]
+    links = re.findall(rf"http://127\.0\.0\.1:{port}/([A-Za-z0-9_-]{{24}})/", result.output)
+    assert len(links) == 2 and links[0] != links[1] and "warning" not in result.output
+    result = cli("serve", folder, "--port", "0", "--host", "0.0.0.0")
+    assert "postmortem: warning: listening on 0.0.0.0, not only this computer" in result.output
