@@ -1,6 +1,7 @@
 // Progressive enhancement of the forms of `postmortem serve`: everything works without it.
 // "Add a row" adds a blank row in place (without it, the button asks the server for one);
 // "Remove" empties and removes a row; the facilitator's status refreshes itself.
+(function () {
 "use strict";
 
 function renumber(row, index) {
@@ -46,15 +47,16 @@ document.querySelectorAll("button.add[data-rows]").forEach(function (button) {
   });
 });
 
-var status = document.getElementById("status");
-if (status && status.dataset.src) {
+var board = document.getElementById("status");
+if (board && board.dataset.src) {
   window.setInterval(function () {
-    fetch(status.dataset.src, { credentials: "same-origin" })
+    fetch(board.dataset.src, { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) { if (html !== null) { status.innerHTML = html; } })
+      .then(function (html) { if (html !== null) { board.innerHTML = html; } })
       .catch(function () { /* the server stopped: keep what is shown */ });
   }, 5000);
 }
 
 var participants = document.getElementById("participants-link");
 if (participants) { participants.value = new URL(participants.value, window.location.href).href; }
+}());
