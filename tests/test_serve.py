@@ -205,6 +205,9 @@ def test_anonymous_session_gives_a_token_link_and_never_asks_a_name(cli, tmp_pat
     assert read(files[0])["answers"] == {"went_well": ["Clear goals"]} and read(files[0])["name"] == token
     page = site.post(f"{site.p}/", {"token": "0123456789abcdef", "action": "resume"}, status=400)
     assert "no response is filed under the token 0123456789abcdef" in page.text
+    page = site.post(f"{site.p}/", {"token": "", "action": "resume"}, status=400)
+    assert "give the token you were given when you answered" in page.text
+    assert len(list((tmp_path / "pm/responses").glob("*.toml"))) == 1
 
 
 def test_facilitator_sees_status_merges_shows_the_report_and_counts_votes(cli, tmp_path: Path) -> None:

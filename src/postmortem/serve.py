@@ -352,9 +352,8 @@ def create_app(folder: Path, keys: Keys) -> Any:
         session = session_mod.load_session(folder)
         qset = session.question_set()
         if session.anonymous:
-            token = form.get("token", "").strip()
-            if token:
-                return session_mod.token_for(folder, token, new=False), ""
+            if form.get("action") == "resume":
+                return session_mod.token_for(folder, form.get("token", "").strip() or None, new=False), ""
             response = Response(session_mod.new_token(), "")
         else:
             name = form.get("name", "").strip()
