@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 import threading
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
 from conftest import read, write_answers
@@ -293,3 +296,145 @@ def test_serve_prints_two_links_and_warns_off_loopback(cli, tmp_path: Path, monk
     assert len(links) == 2 and links[0] != links[1] and "warning" not in result.output
     result = cli("serve", folder, "--port", "0", "--host", "0.0.0.0")
     assert "postmortem: warning: listening on 0.0.0.0, not only this computer" in result.output
+
+
+def _form_fields(qset, answers: dict) -> dict[str, str]:
+    """The fields the form shows for answers (serve.form_rows, as the template lays them out)."""
+    fields = {}
+    for question in qset.questions:
+        value = answers.get(question.id)
+        if question.kind in ("items", "people", "events", "scores"):
+            for index, row in enumerate(serve.form_rows(question, value)):
+                fields.update({f"{question.id}-{index}-{name}": text for name, text in row.items()})
+        elif value is not None:
+            fields[question.id] = str(value)
+    return fields
+
+
+_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30).map(str.strip).filter(bool)
+
+
+@st.composite
+def _answers(draw, qset):
+    from postmortem import answers as answers_mod
+
+    answers = {}
+    for question in qset.questions:
+        if not draw(st.booleans()):
+            continue
+        if question.kind == "items":
+            entries = []
+            for _ in range(draw(st.integers(1, 3))):
+                entry = {"text": draw(_line)}
+                for name in question.fields:
+                    if draw(st.booleans()):
+                        entry[name] = (draw(st.dates()).isoformat() if name == "due"
+                                       else draw(st.sampled_from(question.types)) if name == "type" else draw(_line))
+                entries.append(entry)
+            answers[question.id] = entries
+        elif question.kind == "people":
+            answers[question.id] = [{"name": draw(_line), "role": draw(st.one_of(st.just(""), _line)),
+                                     "interest": draw(st.one_of(st.just(""), _line))}]
+        elif question.kind == "events":
+            answers[question.id] = [{"time": draw(_line), "what": draw(_line)}]
+        elif question.kind == "scores":
+            points = st.integers(1, len(question.labels))
+            answers[question.id] = [{question.key: draw(_line), **{d: draw(points) for d in question.dimensions if draw(st.booleans())}}]
+        elif question.kind == "rating":
+            answers[question.id] = draw(st.integers(1, len(question.labels)))
+        elif question.kind == "choice":
+            answers[question.id] = draw(st.sampled_from(question.choices))
+        elif question.kind == "text":
+            answers[question.id] = draw(_line)
+    return answers_mod.check_answers(qset, answers)
+
+
+@pytest.mark.parametrize("set_id", ["classic", "incident", "internal-service"])
+@settings(max_examples=60, deadline=None)
+@given(data=st.data())
+def test_the_form_reads_back_the_answers_it_shows(set_id: str, data) -> None:
+    """Whatever answers a response holds (one line per field), the form shows them so that sending
+    it unchanged gives the same answers: a resumed draft or an edit loses nothing."""
+    from postmortem import answers as answers_mod
+    from postmortem import questionsets
+
+    qset = questionsets.load(set_id)
+    answers = data.draw(_answers(qset))
+    assert answers_mod.check_answers(qset, serve.parse_form(qset, _form_fields(qset, answers))) == answers
+
+
+class _Fields(HTMLParser):
+    """The fields a browser would send for the answers form as shown (no script, nothing changed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: list[tuple[str, str]] = []
+        self.form = False
+        self.select: str | None = None
+        self.textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        a = dict(attrs)
+        if tag == "form":
+            self.form = a.get("id") == "answers"
+        elif not self.form:
+            return
+        elif tag == "input" and a.get("type") in ("text", "hidden") or tag == "input" and a.get("type") == "radio" and "checked" in a:
+            self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self.select = a["name"]
+            self.fields.append((self.select, ""))
+        elif tag == "option" and self.select and "selected" in a:
+            self.fields[-1] = (self.select, a["value"])
+        elif tag == "textarea":
+            self.textarea = a["name"]
+            self.fields.append((self.textarea, ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.form = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+    def handle_data(self, data: str) -> None:
+        if self.textarea:
+            self.fields[-1] = (self.textarea, self.fields[-1][1] + data)
+
+
+def _full_answer(question):
+    if question.kind == "items":
+        fields = {f: "2026-12-01" if f == "due" else question.types[0] if f == "type" else "Kyle" for f in question.fields}
+        return [{"text": "First <b>entry</b>", **fields}, "Second & last"]
+    if question.kind == "people":
+        return [{"name": "HR", "role": "People team", "interest": "nobody burns out"}]
+    if question.kind == "events":
+        return [{"time": "14:02", "what": "Checkout errors spike"}]
+    if question.kind == "scores":
+        return [{question.key: "Facilities", question.dimensions[0]: 2}]
+    if question.kind == "rating":
+        return 2
+    if question.kind == "choice":
+        return question.choices[-1]
+    return 'Line one\nline two "quoted"'
+
+
+@pytest.mark.parametrize("set_id", ["incident", "internal-service"])
+def test_every_kind_of_question_comes_back_unchanged_through_the_page(cli, tmp_path: Path, set_id: str) -> None:
+    from postmortem import questionsets
+
+    qset = questionsets.load(set_id)
+    full = {q.id: _full_answer(q) for q in qset.questions}
+    folder = tmp_path / "pm"
+    assert cli("start", folder, "--project", "P", "--format", set_id, "--invite", "Ann").exit_code == 0
+    answers_file = write_answers(tmp_path, "Ann", full)
+    assert cli("start", folder, "--answers", answers_file).exit_code == 0
+    before = (folder / "responses/ann.toml").read_text()
+    site = Site(folder)
+    me = site.begin("Ann")
+    parser = _Fields()
+    parser.feed(site.get(me).text)
+    sent = [(k, v) for k, v in parser.fields if k not in ("csrf", "action")]
+    site.post(me, {**dict(sent), "action": "submit"}, status=303)
+    assert (folder / "responses/ann.toml").read_text() == before
