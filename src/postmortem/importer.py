@@ -20,7 +20,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +43,8 @@ _KEY = re.compile(r"answers\.([A-Za-z_]\w*)")
 
 @dataclass
 class Imported:
-    responses: list[tuple[int, Response]]  # the export's row number, and the response it gives
-    columns: dict[str, str]  # column header -> question id, name or role
-    ignored: list[str] = field(default_factory=list)  # columns that matched nothing (not the form's own)
+    responses: list[Response]  # one per row, in the export's order
+    ignored: list[str]  # columns that matched nothing (and are not the form's own)
 
 
 def _normal(text: str) -> str:
@@ -226,7 +225,7 @@ def import_rows(session: Session, path: Path, maps: list[str]) -> Imported:
     if not any(t not in (NAME, ROLE) for t in columns.values()):
         raise PostmortemError("no column matches a question: give them with --map COLUMN=QUESTION_ID", path=path)
     by_question = {target: header[index] for index, target in columns.items()}
-    imported = Imported([], {header[i]: t for i, t in columns.items()}, ignored)
+    imported = Imported([], ignored)
     seen: dict[str, int] = {}
     problems = []
     for number, row in enumerate(rows, 2):
@@ -240,7 +239,7 @@ def import_rows(session: Session, path: Path, maps: list[str]) -> Imported:
             problems.append(PostmortemError(f"rows {seen[key]} and {number} are both {response.name!r}'s answers; delete one", path=path))
             continue
         seen[key] = number
-        imported.responses.append((number, response))
+        imported.responses.append(response)
     if problems:
         raise ImportProblems(problems)
     return imported
@@ -281,4 +280,4 @@ def _response(session: Session, qset: QuestionSet, row: list[str], columns: dict
 
 def write(session: Session, imported: Imported) -> list[Path]:
     """Write every imported response (each atomically, as `start --answers` does)."""
-    return [session_mod.save_response(session.folder, response) for _, response in imported.responses]
+    return [session_mod.save_response(session.folder, response) for response in imported.responses]

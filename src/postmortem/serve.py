@@ -439,7 +439,7 @@ def create_app(folder: Path, keys: Keys) -> Any:
                                status_code=400)
         return RedirectResponse(f"{link(person_path(slug))}?saved=voted", status_code=303)
 
-    def facilitator_context(notice: str = "", error: str = "") -> dict[str, Any]:
+    def facilitator_context(origin: str, notice: str = "", error: str = "") -> dict[str, Any]:
         session = session_mod.load_session(folder)
         record_path = folder / session_mod.RECORD_FILE
         actions: list[dict[str, Any]] = []
@@ -452,12 +452,12 @@ def create_app(folder: Path, keys: Keys) -> Any:
                 error = error or str(err)
         return {
             "session": session, "status": status_mod.collect(folder), "actions": actions, "has_record": record_path.exists(),
-            "participants_link": bases["p"] + "/", "merge_action": link("/f/merge"), "merge_csrf": csrf("/f/merge"),
+            "participants_link": f"{origin.rstrip('/')}{bases['p']}/", "merge_action": link("/f/merge"), "merge_csrf": csrf("/f/merge"),
             "report": link("/f/report"), "status_src": link("/f/status"), "static": bases["f"], "notice": notice, "error": error,
         }
 
     async def facilitator_get(request: Request) -> HTMLResponse:
-        return page("facilitator.html.j2", **await run_in_threadpool(facilitator_context))
+        return page("facilitator.html.j2", **await run_in_threadpool(facilitator_context, str(request.base_url)))
 
     async def status_get(request: Request) -> HTMLResponse:
         return page("status.html.j2", status=await run_in_threadpool(status_mod.collect, folder))
@@ -468,9 +468,9 @@ def create_app(folder: Path, keys: Keys) -> Any:
         await read_form(request)
         try:
             merged = await run_in_threadpool(merging.merge_folder, folder)
-            context = facilitator_context(notice=merged.summary().replace(str(folder) + "/", ""))
+            context = facilitator_context(str(request.base_url), notice=merged.summary().replace(str(folder) + "/", ""))
         except PostmortemError as err:
-            context = facilitator_context(error=str(err))
+            context = facilitator_context(str(request.base_url), error=str(err))
         return page("facilitator.html.j2", 400 if context["error"] else 200, **context)
 
     def report_html() -> tuple[str, str]:

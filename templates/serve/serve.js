@@ -56,7 +56,4 @@ if (board && board.dataset.src) {
       .catch(function () { /* the server stopped: keep what is shown */ });
   }, 5000);
 }
-
-var participants = document.getElementById("participants-link");
-if (participants) { participants.value = new URL(participants.value, window.location.href).href; }
 }());
