@@ -273,6 +273,9 @@ def test_rows_without_javascript(cli, tmp_path: Path) -> None:
     assert 'value="Two"' in page.text and 'name="went_well-3-text"' in page.text  # two given, two blank
     site.post(me, {"went_well-0-text": "", "went_well-1-text": "Two", "action": "submit"}, status=303)
     assert read(tmp_path / "pm/responses/linda.toml")["answers"]["went_well"] == ["Two"]  # an emptied row is removed
+    site.post(me, {"went_well-0-text": "Three", "action": "draft"}, status=303)  # Enter in a finished response's form
+    saved = read(tmp_path / "pm/responses/linda.toml")
+    assert saved["status"] == "complete" and saved["answers"]["went_well"] == ["Three"]
 
 
 def test_serve_refuses_a_folder_it_cannot_write(cli, tmp_path: Path) -> None:

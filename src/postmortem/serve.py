@@ -395,7 +395,8 @@ def create_app(folder: Path, keys: Keys) -> Any:
         valid, errors = check_each(qset, raw)
         seen = set(form.getlist("nudged"))
         found = find_nudges(session, qset, response, valid, seen, nudges_mod.enabled(session.nudges))
-        if errors or found or action != "submit":
+        submitting = action == "submit" or response.complete  # a finished response is never turned back into a draft
+        if errors or found or not submitting:
             if not response.complete:  # a draft keeps what is valid, and the earlier answer where the new one is not
                 kept = {q.id: valid.get(q.id, response.answers.get(q.id) if q.id in errors else None) for q in qset.questions}
                 draft = Response(response.name, role, {k: v for k, v in kept.items() if v is not None}, votes=response.votes)
@@ -404,8 +405,7 @@ def create_app(folder: Path, keys: Keys) -> Any:
             if errors or found:
                 return "again", {"answers": raw, "errors": errors, "nudges": found, "seen": seen, "role": role}
             return "saved", "draft"
-        name = response.name
-        complete = respond.from_answers({"answers": raw}, qset, "the form", name, role)
+        complete = respond.from_answers({"answers": raw}, qset, "the form", response.name, role)
         complete.votes = response.votes
         session_mod.save_response(folder, complete)
         return "saved", "submitted"
@@ -604,4 +604,5 @@ def run(folder: Path, host: str, port: int, open_browser: bool, say: Any) -> Non
     if open_browser:
         webbrowser.open(facilitator)
     config = uvicorn.Config(create_app(folder, keys), log_level="warning", access_log=False, lifespan="off")
-    uvicorn.Server(config).run(sockets=[sock])
+    with sock:
+        uvicorn.Server(config).run(sockets=[sock])
