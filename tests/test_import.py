@@ -7,6 +7,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, read, write_answers
 from postmortem import importer
@@ -176,3 +178,26 @@ def test_cells_become_answers_file_values() -> None:
     assert importer.cell_answer("events", "14:02 - Checkout errors spike") == [{"time": "14:02", "what": "Checkout errors spike"}]
     assert importer.cell_answer("rating", "4") == 4
     assert importer.cell_answer("choice", " Partly ") == "Partly"
+
+
+_entry = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=25).map(str.strip).filter(
+    lambda t: t and not t.endswith(";")
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.lists(_entry, min_size=1, max_size=4), st.sampled_from(["", "1", "5"])), min_size=1, max_size=4),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    bom=st.booleans(),
+    title=st.sampled_from(["What went well?", "What went well, and why?", 'What "went" well; really?']),
+)
+def test_any_csv_export_reads_back_its_cells(tmp_path_factory, rows, delimiter: str, bom: bool, title: str) -> None:
+    """Whatever the delimiter, quoting and byte-order mark, each cell's lines come back as the entries."""
+    path = tmp_path_factory.mktemp("csv") / "export.csv"
+    _export(path, [["Your name", title, "Overall, how did this project go for you?"],
+                   *([f"P{n}", "\n".join(entries), rating] for n, (entries, rating) in enumerate(rows))], delimiter, bom)
+    table = importer.read_table(path)
+    assert table[0] == ["Your name", title, "Overall, how did this project go for you?"]
+    for (entries, rating), row in zip(rows, table[1:], strict=True):
+        assert importer.cell_answer("items", row[1]) == entries and row[2] == rating

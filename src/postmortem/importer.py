@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import hashlib
 import io
+import itertools
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ from postmortem.questionsets import QuestionSet
 from postmortem.session import Response, Session
 
 MAX_BYTES = 20 * 1024 * 1024
+SAMPLE = 64 * 1024  # of the text, to find its delimiter
 NAME, ROLE, IGNORE = "name", "role", "-"
 NAME_HEADERS = ("name", "your name", "full name", "respondent", "participant")
 ROLE_HEADERS = ("role", "your role", "your role on this project", "your role on the project", "job title")
@@ -76,19 +78,24 @@ def read_table(path: Path) -> list[list[str]]:
 
 
 def _delimiter(text: str) -> str:
-    """Comma (Google Forms), or semicolon or tab (a spreadsheet saved in another locale): whichever
-    the header row has most of outside quotes. (csv.Sniffer guesses quoting too, and on one row
-    it can take a comma inside a title for the delimiter.)"""
-    counts = {",": 0, ";": 0, "\t": 0}
-    quoted = False
-    for char in text:
-        if char == '"':
-            quoted = not quoted
-        elif char == "\n" and not quoted:
-            break
-        elif char in counts and not quoted:
-            counts[char] += 1
-    return max(counts, key=lambda c: counts[c])  # a tie (one column) keeps the comma, the first
+    """Comma (Google Forms), or semicolon or tab (a spreadsheet saved in another locale): the one
+    that cuts the first rows into as many cells as the header, the most cells if several do.
+    (csv.Sniffer guesses quoting too, and takes a comma in a question's title for the delimiter.)"""
+    sample = text[:SAMPLE]
+    if len(text) > SAMPLE:
+        sample = sample[: sample.rfind("\n") + 1]  # whole lines only
+    best, score = ",", (False, 0)
+    for delimiter in (",", ";", "\t"):
+        try:
+            rows = [r for r in itertools.islice(csv.reader(io.StringIO(sample, newline=""), csv.excel, delimiter=delimiter), 50) if r]
+        except csv.Error:  # read_table names the problem
+            continue
+        if not rows:
+            continue
+        candidate = (all(len(r) == len(rows[0]) for r in rows), len(rows[0]))
+        if candidate > score:
+            best, score = delimiter, candidate
+    return best
 
 
 def _cell(value: Any) -> str:
