@@ -117,6 +117,8 @@ def test_bad_input_gets_the_answers_file_message_next_to_its_field(cli, tmp_path
     assert re.search(r'id="improvements-error" role="alert">answers\.improvements\[1\]\.due must be a date such as '
                      r"2026-12-15, not &#39;15/12&#39;</p>", page.text)
     assert 'value="15/12"' in page.text  # what was typed stays in the field to correct
+    assert 'id="improvements-0-due" name="improvements-0-due" value="15/12"' in page.text
+    assert 'aria-describedby="improvements-prompt improvements-error"' in page.text  # read out with the field
     saved = read(tmp_path / "pm/responses/kyle.toml")
     assert saved["status"] == "draft"
     assert saved["answers"]["improvements"] == [{"text": "Hold a 10-minute check-in at 9:00 every day", "due": read_date("2026-12-01")}]
