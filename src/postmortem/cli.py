@@ -587,7 +587,7 @@ def serve(
 def import_(
     directory: Path = typer.Argument(..., help="The post-mortem folder (create it first with `postmortem start DIR --project ...`)."),
     export: Path = typer.Argument(..., help="The form's CSV or XLSX export: one row per person."),
-    map: Optional[list[str]] = typer.Option(
+    maps: Optional[list[str]] = typer.Option(
         None, "--map", metavar="COLUMN=QUESTION_ID", help="Feed a column to a question id, to name or role, or ignore it with - (repeatable)."
     ),
 ) -> None:
@@ -598,7 +598,7 @@ def import_(
 
     session = session_mod.load_session(directory)
     try:
-        imported = importer.import_rows(session, export, map or [])
+        imported = importer.import_rows(session, export, maps or [])
     except importer.ImportProblems as err:
         for problem in err.problems[:-1]:
             _say(f"postmortem: {escape.plain(str(problem))}")
