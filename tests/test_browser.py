@@ -5,8 +5,8 @@ Three people answer examples/serve-harbour-street-branch through the form (one s
 comes back to it by name, one meets a nudge and keeps her words), vote on their own pages, and the
 facilitator merges from the facilitator's page; the folder that gives must be the committed
 example, which examples/regenerate.py builds with `start --answers` and `vote --votes`. A fourth
-person answers an anonymous post-mortem through a token link. Every page is checked for console
-errors (a CSP violation is one) and for a label on every control.
+person answers an anonymous post-mortem through a token link, and a fifth with script turned off.
+Every page is checked for console errors (a CSP violation is one) and for a label on every control.
 """
 
 from __future__ import annotations
@@ -48,8 +48,7 @@ return bad;
 """
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def _chromium(javascript: bool = True) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -59,8 +58,16 @@ def browser() -> Iterator[Any]:
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=en-US"):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    if not javascript:
+        options.add_experimental_option("prefs", {"profile.managed_default_content_settings.javascript": 2})
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
     driver.implicitly_wait(5)
+    return driver
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    driver = _chromium()
     try:
         yield driver
     finally:
@@ -262,3 +269,25 @@ def test_an_anonymous_person_answers_through_a_token_link(browser, tmp_path: Pat
         _cli(folder, clock, "merge", ".")
     assert (folders["served"] / "record.toml").read_text() == (folders["typed"] / "record.toml").read_text()
     assert token not in (folders["served"] / "record.toml").read_text()  # nobody can join her answers by it
+
+
+def test_the_form_works_with_javascript_off(tmp_path: Path) -> None:
+    clock = dt.datetime(2026, 10, 9, 15, 30, tzinfo=dt.timezone.utc)
+    _cli(tmp_path, clock, "start", ".", "--project", "Harbour Street", "--invite", "Omar Haddad")
+    served = Served(tmp_path, clock)
+    driver = _chromium(javascript=False)
+    try:
+        person = Person(driver, served, [])
+        person.start("Omar Haddad", "Customer service lead")
+        entries = ["Shadowing Dock Road for a week", "Badges ready on day one", "Queue screens fixed the same day"]
+        for index, text in enumerate(entries):
+            if index == 2:  # without script, Add a row asks the server for the page with one more row
+                person.click('button.add[data-rows="went_well-rows"]')
+                assert driver.find_element("css selector", "#went_well-1-text").get_attribute("value") == entries[1]
+            person.type(f"went_well-{index}-text", text)
+        assert not person.by("button.remove").is_displayed()  # Remove needs script; emptying a row removes it
+        person.submit()
+    finally:
+        driver.quit()
+        served.stop()
+    assert read(tmp_path / "responses/omar-haddad.toml")["answers"] == {"went_well": entries}
