@@ -608,6 +608,8 @@ def import_(
     paths = importer.write(session, imported)
     where = session_mod.responses_dir(directory)
     _say(f"Imported {len(paths)} response(s) from {escape.plain(str(export))} into {where}.")
+    if session.anonymous:
+        _say("Each is filed under a new random token, so importing this export again would add its rows again.")
 
 
 def _anonymous_name(folder: Path, token: Optional[str], name: Optional[str], role: Optional[str]) -> str:

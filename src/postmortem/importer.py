@@ -10,14 +10,14 @@ A cell becomes the answer `start --answers` would take: a list question's entrie
 `name, role, what they needed`; an event is `time what happened`; a rating's digits a number.
 Every row then goes through `respond.from_answers`, the validation `start --answers` applies; a
 row that fails is named by its row number (the header is row 1, as the spreadsheet shows it) and
-column. Nothing is written unless every row passes.
+column. Nothing is written unless every row passes. Importing again updates each person's file; in
+an anonymous post-mortem every row gets a new random token, so importing again adds the rows again.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
 import itertools
 import re
@@ -272,9 +272,9 @@ def _response(session: Session, qset: QuestionSet, row: list[str], columns: dict
             except PostmortemError as err:
                 raise PostmortemError(f"answers.{target}: {err.detail}") from None
     data: dict[str, Any] = {"answers": answers}
-    if session.anonymous:  # no name or role is kept; the same row gets the same token when imported again
-        digest = hashlib.sha256("\x1f".join(row).encode("utf-8")).hexdigest()[:16]
-        name, role = digest, ""
+    if session.anonymous:  # no name or role is kept, and the token is random: one made from the row's
+        # cells could be found again from a colleague's name, e-mail and the hour they answered
+        name, role = session_mod.new_token(), ""
     else:
         name, role = cells.get(NAME, "").strip(), cells.get(ROLE, "").strip()
         if not name:
