@@ -213,6 +213,13 @@ def test_anonymous_session_gives_a_token_link_and_never_asks_a_name(cli, tmp_pat
     page = site.post(f"{site.p}/", {"token": "", "action": "resume"}, status=400)
     assert "give the token you were given when you answered" in page.text
     assert len(list((tmp_path / "pm/responses").glob("*.toml"))) == 1
+    site.post(me, {"went_well-0-text": "Clear goals", "improvements-0-text": "Hold a 10-minute check-in at 9:00 every day",
+                   "action": "submit"}, status=303)
+    merged = site.post(f"{site.f}/merge", {}, page=f"{site.f}/", status=200).text
+    assert "Merged 1 response(s)" in merged and "Anonymous post-mortem: counts only, no names." in merged
+    assert token not in merged
+    site.post(f"{me}/vote", {"vote-A1": "2"}, page=me, status=303)
+    assert read(files[0])["votes"] == {"A1": 2}
 
 
 def test_facilitator_sees_status_merges_shows_the_report_and_counts_votes(cli, tmp_path: Path) -> None:
