@@ -339,7 +339,7 @@ def create_app(folder: Path, keys: Keys) -> Any:
             seen=sorted(seen or ()),
             action=link(path), csrf=csrf(path), vote_action=link(f"{path}/vote"), vote_csrf=csrf(f"{path}/vote"),
             actions=actions_for_vote(response), votes=response.votes or {}, notice=notice, vote_error=vote_error,
-            file=f"{session_mod.RESPONSES_DIR}/{response.slug}.toml", static=bases["p"], address=link(path),
+            file=f"{session_mod.RESPONSES_DIR}/{response.slug}.toml", static=bases["p"],
         )
 
     async def start_page(request: Request) -> HTMLResponse:
