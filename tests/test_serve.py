@@ -324,7 +324,7 @@ def _form_fields(qset, answers: dict) -> dict[str, str]:
     return fields
 
 
-_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30).map(str.strip).filter(bool)
+_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30).map(str.strip).filter(lambda t: t and t.isprintable())
 
 
 @st.composite
