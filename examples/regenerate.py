@@ -3,7 +3,8 @@
     python examples/regenerate.py          rewrite the examples in place
     python examples/regenerate.py --check  exit 1 when a committed example differs
 
-Each example folder holds example.toml (project, format, date, clock) and answers/*.toml; the tool
+Each example folder holds example.toml (project, format, date, clock; optionally the `invited`
+people, a form's `export` to `postmortem import`, and each person's `votes`) and answers/*.toml; the tool
 writes postmortem.toml, questions.toml, responses/, record.toml and report.md from them.
 """
 
@@ -34,10 +35,18 @@ def build(example: Path, out: Path) -> None:
     def postmortem(*args: str) -> None:
         subprocess.run([sys.executable, "-m", "postmortem", *args], check=True, env=env, cwd=out, stderr=subprocess.DEVNULL)
 
+    created = ("--project", settings["project"], "--format", settings["format"], "--date", str(settings["date"]))
+    if "invited" in settings:  # the facilitator's set-up first
+        postmortem("start", ".", *created, *(a for name in settings["invited"] for a in ("--invite", name)))
+    if "export" in settings:  # answers collected with a form
+        postmortem("import", ".", str(example / settings["export"]))
     for answers in sorted((example / "answers").glob("*.toml")):
-        postmortem("start", ".", "--project", settings["project"], "--format", settings["format"],
-                   "--date", str(settings["date"]), "--answers", str(answers))
+        postmortem("start", ".", *created, "--answers", str(answers))
     postmortem("merge", ".")
+    if settings.get("votes"):  # each person's dots, then the merge that counts them
+        for name, votes in settings["votes"].items():
+            postmortem("vote", ".", "--name", name, "--votes", votes)
+        postmortem("merge", ".")
     postmortem("render", ".", "-o", "report.md")
 
 

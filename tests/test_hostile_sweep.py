@@ -9,6 +9,7 @@ sequence reaches a terminal), and nothing written outside the folders it was giv
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import json
@@ -73,6 +74,8 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
     ],
     "history": lambda f, w, t: [["history", f], ["history", f, "--json"], ["history", t / "broken"]],
     "vote": lambda f, w, t: [["vote", f, "--name", EVIL[0], "--votes", "A1=1"], ["vote", f, "--name", f"Nobody{ESC}", "--votes", "A1=1"]],
+    "import": lambda f, w, t: [["import", f, t / "evil.csv"], ["import", t / "anon", t / "evil.csv"]],
+    "serve": lambda f, w, t: [["serve", f, "--port", "0"], ["serve", t / "anon", "--port", "0"]],  # binds, prints its links, returns
 }
 
 
@@ -113,6 +116,8 @@ def _corpus(root: Path) -> None:
         "title": f"Set{ESC}", "description": ESC,
         "questions": [{"id": "q", "kind": "items", "prompt": f"Prompt{ESC}", "help": f"Help{ESC}\nmore"}],
     }), encoding="utf-8")
+    with (root / "evil.csv").open("w", encoding="utf-8", newline="") as export:
+        csv.writer(export).writerows([["Timestamp", "Your name", "What went well?"], ["2026/11/02 9:00:00", f"Trudy{ESC}", "\n".join(EVIL)]])
     broken = root / "broken"
     broken.mkdir()
     (broken / "record.toml").write_text(f'project = "{ESC.encode("unicode_escape").decode()}"\ndate = "not a date{ESC}"\n', encoding="utf-8")
@@ -155,6 +160,10 @@ def test_hostile_call(corpus: Path, tmp_path: Path, monkeypatch, command: str, n
     (root / "cwd").mkdir()
     monkeypatch.chdir(root / "cwd")
     monkeypatch.setenv("POSTMORTEM_CONFIG_DIR", str(root / "config"))
+    if command == "serve":
+        import uvicorn
+
+        monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)
     args = CALLS[command](root / "pm", root / "wiki", root)[n]
     given = [Path(str(a)) for a in args if str(a).startswith(str(root)) and not str(a).endswith((".toml", ".j2"))]
     before = _files(root)

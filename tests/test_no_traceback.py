@@ -40,6 +40,8 @@ TYPICAL: dict[str, Callable[[Path, Path], list]] = {
     "publish": lambda f, tmp: ["publish", f, tmp / "wiki", "--style", "plain"],
     "vote": lambda f, tmp: ["vote", f, "--name", "Ann", "--votes", "A1=1"],
     "actions": lambda f, tmp: ["actions", "--all", f],
+    "import": lambda f, tmp: ["import", f, tmp / "export.csv"],
+    "serve": lambda f, tmp: ["serve", f, "--port", "0"],  # the server itself does not run here (see _no_server)
 }
 # Commands that prompt when not given everything: run without a terminal they must say so, exit 2.
 INTERACTIVE: dict[str, Callable[[Path, Path], list]] = {
@@ -77,10 +79,19 @@ def populate(merged: Path):
     return copy
 
 
+@pytest.fixture(autouse=True)
+def _no_server(monkeypatch) -> None:
+    """`serve` checks the folder, binds its port and prints its links, then returns instead of serving."""
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: None)
+
+
 @pytest.fixture
 def place(cli, tmp_path: Path) -> tuple[Path, Path]:
     (tmp_path / "wiki").mkdir()
     (tmp_path / "zed.toml").write_text('name = "Zed"\nrole = "QA"\n[answers]\nwent_well = ["Tests"]\n', encoding="utf-8")
+    (tmp_path / "export.csv").write_text("Timestamp,Your name,What went well?\n2026/11/02 9:00:00,Zed,Tests\n", encoding="utf-8")
     return tmp_path / "pm", tmp_path
 
 

@@ -271,33 +271,11 @@ def merge(
 ) -> None:
     """Merge every response into record.toml, keeping ids and the facilitator's edits; the still-open
     actions of earlier post-mortems of the project are carried over."""
-    from postmortem import merge as merge_mod
-    from postmortem import record as record_mod
-    from postmortem import session as session_mod
+    from postmortem import merging
 
-    session = session_mod.load_session(directory)
-    qset = session.question_set()
-    from postmortem.progress import track
-
-    paths = session_mod.response_paths(directory)
-    responses = [session_mod.read_response(p, qset) for p in track(paths, len(paths), "Reading responses")]
-    session_mod.check_distinct(paths, responses)
-    record_path = directory / session_mod.RECORD_FILE
-    from postmortem import followup
-
-    carried, unreadable = followup.carried_over(directory, session.project, session.date, history or [])
-    _report_unreadable(unreadable)
-    with record_mod.locked(record_path):
-        previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
-        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
-        record_mod.save_record(record_path, record)
-    drafts = merge_mod.drafts(responses)
-    from postmortem.escape import plain
-
-    note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(map(plain, drafts))}" if drafts and not session.anonymous else ""
-    if carried:
-        note += f"; {len(carried)} open action(s) carried over from earlier post-mortems"
-    _say(f"Merged {record['participant_count']} response(s) into {record_path}{note}.")
+    merged = merging.merge_folder(directory, history or [])
+    _report_unreadable(merged.unreadable)
+    _say(merged.summary())
 
 
 @commands.command()
@@ -594,6 +572,51 @@ def vote(
     path = vote_mod.cast(session, response, chosen)
     left = session.dots - sum(chosen.values())
     _say(f"Saved your votes ({vote_mod.describe(chosen)}; {left} of {session.dots} dots left) in {path}; merge counts them.")
+
+
+@commands.command()
+@_handled()
+def serve(
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but this computer's own gets a warning."),
+    port: int = typer.Option(8765, "--port", help="Port to listen on (0: any free one)."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the facilitator's page in the browser."),
+) -> None:
+    """The interview as a form in the browser, for people who never open a terminal, and a page for
+    the facilitator (status, merge, report, voting). Prints a link for each; Ctrl-C stops."""
+    from postmortem import serve as serve_mod
+
+    serve_mod.run(directory, host, port, open_browser, _say)
+
+
+@commands.command(name="import")
+@_handled()
+def import_(
+    directory: Path = typer.Argument(..., help="The post-mortem folder (create it first with `postmortem start DIR --project ...`)."),
+    export: Path = typer.Argument(..., help="The form's CSV or XLSX export: one row per person."),
+    maps: Optional[list[str]] = typer.Option(
+        None, "--map", metavar="COLUMN=QUESTION_ID", help="Feed a column to a question id, to name or role, or ignore it with - (repeatable)."
+    ),
+) -> None:
+    """Answers collected with Google Forms or Microsoft Forms become response files, each row checked
+    as `start --answers` checks a file; nothing is written unless every row passes."""
+    from postmortem import escape, importer
+    from postmortem import session as session_mod
+
+    session = session_mod.load_session(directory)
+    try:
+        imported = importer.import_rows(session, export, maps or [])
+    except importer.ImportProblems as err:
+        for problem in err.problems[:-1]:
+            _say(f"postmortem: {escape.plain(str(problem))}")
+        raise err.problems[-1] from None
+    for title in imported.ignored:
+        _say(f"postmortem: warning: column {escape.plain(repr(title))} matches no question; ignored (--map it to one)")
+    paths = importer.write(session, imported)
+    where = session_mod.responses_dir(directory)
+    _say(f"Imported {len(paths)} response(s) from {escape.plain(str(export))} into {where}.")
+    if session.anonymous:
+        _say("Each is filed under a new random token, so importing this export again would add its rows again.")
 
 
 def _anonymous_name(folder: Path, token: Optional[str], name: Optional[str], role: Optional[str]) -> str:

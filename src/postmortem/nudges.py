@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -200,7 +200,7 @@ def participant_names(folder: Path) -> list[str]:
     return names
 
 
-def _people(response: Response) -> list[str]:
+def people_named(response: Response) -> list[str]:
     return [
         entry["name"]
         for value in response.answers.values()
@@ -227,22 +227,18 @@ class Nudger:
         return bool(self.kinds)
 
     def __call__(self, question: Question, text: str, response: Response) -> str:
-        if "tangible" in self.kinds and question.actions:
-            reason = vague(text)
-            if reason:
-                return self._tangible(text, reason)
-        if "blame" in self.kinds and getattr(question, "blame_check", False):
-            name = blamed(text, [*self.names, *_people(response)])
-            if name:
-                return self._blame(text, name)
-        return text
+        found = check(self.kinds, question, text, lambda: [*self.names, *people_named(response)])
+        if found is None:
+            return text
+        kind, detail = found
+        return self._tangible(text, detail) if kind == "tangible" else self._blame(text, detail)
 
     @staticmethod
     def _tangible(text: str, reason: str) -> str:
         from postmortem import interview
 
-        interview.say(f"  {_plain(reason)}. Who would do what, by when?", "fg:ansiyellow")
-        interview.say('  For example: "Kyle holds a 10-minute check-in at 9:00 every day from 2026-12-01."', "fg:ansigray")
+        interview.say(f"  {tangible_message(_plain(reason))}", "fg:ansiyellow")
+        interview.say(f"  {TANGIBLE_EXAMPLE}", "fg:ansigray")
         better = interview.ask_text("  Make it tangible", default=text, instruction="(Enter keeps it as it is)")
         return better or text
 
@@ -250,16 +246,37 @@ class Nudger:
     def _blame(text: str, name: str) -> str:
         from postmortem import interview
 
-        interview.say(
-            f"  A reminder: this reads as blaming {_plain(name)}. Describe what happened and what made it likely, "
-            "not who is to blame.",
-            "fg:ansiyellow",
-        )
+        interview.say(f"  {blame_message(_plain(name))}", "fg:ansiyellow")
         choice = interview.ask_select("  Keep your words?", [KEEP_WORDS, REWRITE])
         if choice == KEEP_WORDS:
             return text
         better = interview.ask_text("  What happened, and what made it likely?", default=text)
         return better or text
+
+
+def check(kinds: frozenset[str], question: Question, text: str, names: Callable[[], list[str]]) -> tuple[str, str] | None:
+    """The nudge an entry calls for: ("tangible", why it is vague) or ("blame", the name blamed), or None.
+    names() gives the people a blame check looks for; it is called only for a blame check."""
+    if "tangible" in kinds and question.actions:
+        reason = vague(text)
+        if reason:
+            return "tangible", reason
+    if "blame" in kinds and question.blame_check:
+        name = blamed(text, names())
+        if name:
+            return "blame", name
+    return None
+
+
+def tangible_message(reason: str) -> str:
+    return f"{reason}. Who would do what, by when?"
+
+
+TANGIBLE_EXAMPLE = 'For example: "Kyle holds a 10-minute check-in at 9:00 every day from 2026-12-01."'
+
+
+def blame_message(name: str) -> str:
+    return f"A reminder: this reads as blaming {name}. Describe what happened and what made it likely, not who is to blame."
 
 
 KEEP_WORDS = "Keep my words"

@@ -1,0 +1,54 @@
+"""Merging one post-mortem folder: every response read and checked, the record rebuilt under its
+lock. What `postmortem merge` runs, and the facilitator's page of `postmortem serve`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from postmortem.errors import PostmortemError
+
+
+@dataclass
+class Merged:
+    path: Path  # the record.toml written
+    record: dict[str, Any]
+    drafts: list[str]  # unfinished drafts left out, by name
+    carried: int  # open actions carried over from earlier post-mortems
+    unreadable: list[PostmortemError]  # earlier records that could not be read (skipped)
+    anonymous: bool
+
+    def summary(self) -> str:
+        """One line: how many responses went in, and what was left out or carried over."""
+        from postmortem.escape import plain
+
+        names = ", ".join(map(plain, self.drafts))
+        note = f"; {len(self.drafts)} unfinished draft(s) left out: {names}" if self.drafts and not self.anonymous else ""
+        if self.carried:
+            note += f"; {self.carried} open action(s) carried over from earlier post-mortems"
+        return f"Merged {self.record['participant_count']} response(s) into {self.path}{note}."
+
+
+def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
+    """Rebuild folder's record.toml from its responses, keeping the facilitator's edits; one bad
+    response merges nothing."""
+    from postmortem import followup
+    from postmortem import merge as merge_mod
+    from postmortem import record as record_mod
+    from postmortem import session as session_mod
+    from postmortem.progress import track
+
+    session = session_mod.load_session(folder)
+    qset = session.question_set()
+    paths = session_mod.response_paths(folder)
+    responses = [session_mod.read_response(p, qset) for p in track(paths, len(paths), "Reading responses")]
+    session_mod.check_distinct(paths, responses)
+    record_path = folder / session_mod.RECORD_FILE
+    carried, unreadable = followup.carried_over(folder, session.project, session.date, list(history))
+    with record_mod.locked(record_path):
+        previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
+        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
+        record_mod.save_record(record_path, record)
+    return Merged(record_path, record, merge_mod.drafts(responses), len(carried), unreadable, session.anonymous)
