@@ -74,6 +74,7 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
     ],
     "history": lambda f, w, t: [["history", f], ["history", f, "--json"], ["history", t / "broken"]],
     "vote": lambda f, w, t: [["vote", f, "--name", EVIL[0], "--votes", "A1=1"], ["vote", f, "--name", f"Nobody{ESC}", "--votes", "A1=1"]],
+    "groups": lambda f, w, t: [["groups", f], ["groups", f, "--json"], ["groups", t / "anon"], ["groups", t / "broken"]],
     "import": lambda f, w, t: [["import", f, t / "evil.csv"], ["import", t / "anon", t / "evil.csv"]],
     "serve": lambda f, w, t: [["serve", f, "--port", "0"], ["serve", t / "anon", "--port", "0"]],  # binds, prints its links, returns
 }

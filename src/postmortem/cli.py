@@ -385,6 +385,22 @@ def move(
 
 @commands.command()
 @_handled()
+def groups(
+    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    as_json: bool = typer.Option(False, "--json", help="The same as JSON: wording, group, suggestions."),
+) -> None:
+    """Each merged group with its wordings and, for each wording, the nearest wordings not joined,
+    with the `move` command that would join them: check the grouping in seconds."""
+    from postmortem import record as record_mod
+    from postmortem import review
+    from postmortem import session as session_mod
+
+    reviewed = review.sections(record_mod.load_record(directory / session_mod.RECORD_FILE), directory)
+    _out(review.to_json(reviewed) if as_json else review.to_text(reviewed))
+
+
+@commands.command()
+@_handled()
 @_bulk()
 def publish(
     paths: list[Path] = typer.Argument(..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."),

@@ -131,3 +131,11 @@ def align(rows: list[list[str]]) -> list[str]:
     widths = [max(row[i][1] for row in measured) for i in range(len(rows[0]))]
     return ["  ".join(cell + " " * (widths[i] - w) for i, (cell, w) in enumerate(row)).rstrip() for row in measured]
 
+
+
+def shell(value: str) -> str:
+    """value as one word of a POSIX shell command line, on one line (what compares wordings
+    ignores spacing, so a line break becomes a space)."""
+    import shlex
+
+    return shlex.quote(" ".join(value.split()))

@@ -45,6 +45,9 @@ from postmortem import resources
 LOOSE, STRICT = 0.2, 0.9  # the average similarity a text needs to its group: in a small post-mortem, in a large one
 SMALL, LARGE = 500, 2000  # answers to one question: up to SMALL the bar is LOOSE, from LARGE it is STRICT
 SUGGESTIONS = 3
+SUGGEST_ALL = 3000
+CLOSE = 0.75  # a pair this alike, relative to the bar, that did not join is a close call
+SUGGEST_WORDS = 0.3  # suggestions: the weight of shared words beside shared letters (typos, other forms)
 SWAP = 2  # a word swapped for another keeps texts with at most this many other words in common apart
 IDF_SCALE = 100  # how many answers make a word common: a word used by this many counts as little as any
 DETAILS = 4  # words each of two texts says and the other does not, from which they make two points
@@ -313,6 +316,15 @@ class _Compare:
             return 0.0  # one word in common is a topic, not a point, unless it is a synonym or a party
         return overlap / (self.norms[i] * self.norms[j])
 
+    def cosine(self, i: int, j: int) -> float:
+        """The plain cosine of the two texts' weighted words, typos counted as the word meant:
+        how alike they look, whatever the rules say (for suggestions)."""
+        a, b = self.meanings[i], self.meanings[j]
+        if not self.norms[i] or not self.norms[j]:
+            return 0.0
+        b = _respelled(b, {y: x for x, y in _typos(a, b, a.words - b.words, b.words - a.words)})
+        return sum(self.weight.get(w, 0.0) ** 2 for w in a.words & b.words) / (self.norms[i] * self.norms[j])
+
     def _near(self, a: Meaning, b: Meaning) -> float:
         """Cosine of how often each text says each word; 0 for texts one word apart by a word
         swapped for another (near-identical wordings only)."""
@@ -460,24 +472,52 @@ def _average_linkage(links: list[dict[int, float]], sizes: list[int], bar: float
     return [find(i) for i in range(len(links))]
 
 
+def close_calls(texts: Sequence[str], groups: Sequence[Sequence[int]]) -> int:
+    """How many texts have a text of another group almost alike enough to have joined it (at
+    least CLOSE of the bar): what the facilitator should look at first (`postmortem groups`).
+    Compares only the pairs grouping compares, so it is as fast."""
+    meanings = [meaning(t) for t in texts]
+    compare = _Compare(meanings)
+    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    close: set[int] = set()
+    for i, j in compare.candidates():
+        if group_of.get(i) != group_of.get(j) and (compare.similarity(i, j) or 0.0) >= CLOSE * compare.threshold:
+            close.update((i, j))
+    return len(close)
+
+
 def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int = SUGGESTIONS) -> list[list[tuple[int, float]]]:
-    """For each text, the `most` texts of other groups most alike to it, most alike first, with
-    how alike (0 to 1). Compares every pair of texts: meant for one post-mortem's review."""
+    """For each text, the nearest text of each of the `most` other groups most alike to it, most
+    alike first, with how alike (0 to 1): shared words and shared letters, whatever the rules say.
+    Compares every pair up to SUGGEST_ALL texts, and beyond that the texts that share a word."""
     meanings = [meaning(t) for t in texts]
     compare = _Compare(meanings)
     grams = [_grams(t) for t in texts]
     group_of = {i: g for g, members in enumerate(groups) for i in members}
+    everyone = range(len(texts))
+    sharing: dict[str, list[int]] = defaultdict(list)  # among many texts, only those sharing a word
+    if len(texts) > SUGGEST_ALL:
+        for i, read in enumerate(meanings):
+            for word in read.words:
+                if compare.frequency[word] <= RARE * RARE:
+                    sharing[word].append(i)
     out: list[list[tuple[int, float]]] = []
-    for i in range(len(texts)):
+    for i in everyone:
         scored = []
-        for j in range(len(texts)):
+        others = {j for w in meanings[i].words for j in sharing.get(w, ())} if sharing else everyone
+        for j in others:
             if group_of.get(j) == group_of.get(i):
                 continue
-            alike = max(compare.similarity(i, j) or 0.0, _dice(grams[i], grams[j]))
+            alike = SUGGEST_WORDS * compare.cosine(i, j) + (1 - SUGGEST_WORDS) * _dice(grams[i], grams[j])
             if alike >= _LOOSE:
                 scored.append((-alike, j))
         scored.sort()
-        out.append([(j, round(-negative, 2)) for negative, j in scored[:most]])
+        shown: dict[object, tuple[int, float]] = {}  # the nearest wording of each other group
+        for negative, j in scored:
+            if len(shown) == most:
+                break
+            shown.setdefault(group_of.get(j, ("alone", j)), (j, round(-negative, 2)))
+        out.append(list(shown.values()))
     return out
 
 

@@ -28,7 +28,12 @@ class Merged:
         note = f"; {len(self.drafts)} unfinished draft(s) left out: {names}" if self.drafts and not self.anonymous else ""
         if self.carried:
             note += f"; {self.carried} open action(s) carried over from earlier post-mortems"
-        return f"Merged {self.record['participant_count']} response(s) into {self.path}{note}."
+        from postmortem import review
+        from postmortem.escape import shell
+
+        groups, close = review.counts(self.record)
+        check = f"; {groups} group(s), {close} close call(s): postmortem groups {shell(str(self.path.parent))}" if groups else ""
+        return f"Merged {self.record['participant_count']} response(s) into {self.path}{note}{check}."
 
 
 def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
