@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import combinations
 from pathlib import Path
+from typing import NamedTuple
 
 from postmortem import resources
 
@@ -98,6 +99,7 @@ class _Tables:
     parties: frozenset[str]  # the ids that are parties
     opposites: tuple[tuple[str, str], ...]  # ids of meanings that contradict each other
     negations: frozenset[str]  # of every language: a text often mixes them ("Keinen release am Freitag")
+    starts: dict[str, tuple[int, ...]]  # a phrase's first word: the lengths of the phrases it starts, longest first
 
 
 def _read_toml(path: Path) -> dict:
@@ -154,7 +156,11 @@ def _tables() -> _Tables:
                 if one and other:
                     opposites.append((one, other))
     negations = frozenset().union(*(language.negations for language in languages))
-    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations)
+    lengths: dict[str, set[int]] = defaultdict(set)
+    for words in phrases:
+        lengths[words[0]].add(len(words))
+    starts = {word: tuple(sorted(found, reverse=True)) for word, found in lengths.items()}
+    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, starts)
 
 
 def _plain(word: str) -> str:
@@ -174,51 +180,96 @@ def _stem(language: str, word: str) -> str:
     return _stemmer(language).stemWord(word.replace("'", ""))
 
 
-def _language(folded: list[str], languages: Sequence[_Language]) -> _Language:
-    best, most = languages[0], 0
-    for language in languages:
-        used = sum(w in language.stopwords for w in folded)
-        if used > most:
-            best, most = language, used
-    return best
+class _Token(NamedTuple):
+    """One word as grouping reads it, whatever text it is in (cached: words repeat)."""
+
+    folded: str  # case-folded, without apostrophes
+    stem: str  # its English stem, how synonyms and phrases are looked up
+    plain: str  # without a plural s, how parties are looked up
+    stop: int  # bit n: a stop word of the n-th language
+    determiner: int  # bit n: a determiner of the n-th language
+    negation: bool
+    starts: bool  # it may start a synonym, party or phrase
+    cjk: bool  # in a script without spaces
+    upper: bool  # written in capitals (IT, QA), two letters or more
+
+
+_TOKENS: dict[str, _Token] = {}  # every word read so far (a plain dict: the fastest look-up, cleared when large)
+
+
+def _token(written: str) -> _Token:
+    token = _TOKENS.get(written)
+    if token is None:
+        if len(_TOKENS) > 1 << 17:
+            _TOKENS.clear()
+        token = _TOKENS[written] = _read_token(written)
+    return token
+
+
+def _read_token(written: str) -> _Token:
+    tables = _tables()
+    folded = written.casefold().replace("'", "")
+    stem, plain = _stem(ENGLISH, folded), _plain(folded)
+    return _Token(
+        folded,
+        stem,
+        plain,
+        sum(1 << n for n, language in enumerate(tables.languages) if folded in language.stopwords),
+        sum(1 << n for n, language in enumerate(tables.languages) if folded in language.determiners),
+        folded in tables.negations,
+        stem in tables.starts or plain in tables.starts,
+        bool(_CJK.search(folded)),
+        written.isupper() and len(written) > 1,
+    )
+
+
+def _language(tokens: list[_Token], languages: Sequence[_Language]) -> int:
+    """The number of the language whose stop words the text uses most (the first on a tie)."""
+    counts = [0] * len(languages)
+    for token in tokens:
+        if token.stop:
+            for n in range(len(languages)):
+                counts[n] += token.stop >> n & 1
+    return counts.index(max(counts))
 
 
 @lru_cache(maxsize=1 << 15)
 def meaning(text: str) -> Meaning:
     """What grouping reads of text (cached: merge, groups and history read the same texts)."""
     tables = _tables()
-    text = unicodedata.normalize("NFKC", text).replace("’", "'")
-    clauses = [_WORD.findall(clause) for clause in _CLAUSE.split(text)]
-    language = _language([w.casefold().replace("'", "") for clause in clauses for w in clause], tables.languages)
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).replace("’", "'")
+    token = _TOKENS.get
+    clauses = [[token(w) or _token(w) for w in _WORD.findall(clause)] for clause in _CLAUSE.split(text)]
+    number = _language([t for clause in clauses for t in clause], tables.languages)
+    language, bit = tables.languages[number], 1 << number
     words: Counter[str] = Counter()
     negated: set[str] = set()
     maybe_negated: set[str] = set()
     parties: set[str] = set()
     spelled: dict[str, str] = {}
     for clause in clauses:
-        folded = [w.casefold().replace("'", "") for w in clause]
-        stems = [_stem(ENGLISH, w) for w in folded]
         pending = 0  # how many of the next significant words a negation still covers
         i = 0
         while i < len(clause):
-            found, length = _phrase(tables, clause, folded, stems, i, language)
-            word = folded[i]
-            if found is None and word in tables.negations:
+            token = clause[i]
+            found, length = _phrase(tables, clause, i, language) if token.starts else (None, 1)
+            if found is None and token.negation:
                 pending = NEGATION_SCOPE
-            elif found is None and word in language.stopwords:
-                if pending < NEGATION_SCOPE and word not in language.determiners:
+            elif found is None and token.stop & bit:
+                if pending < NEGATION_SCOPE and not token.determiner & bit:
                     pending = 0  # "no owner at the start": the negation ends with its phrase
-            elif found is None and _CJK.search(word):
-                for run in _CJK.findall(word):
+            elif found is None and token.cjk:
+                for run in _CJK.findall(token.folded):
                     named = {ident for term, ident in tables.unspaced if term in run}
                     words.update([*named, *(run[j : j + 2] for j in range(max(1, len(run) - 1)))])
                     parties.update(named & tables.parties)
-                words.update(_stem(language.name, piece) for piece in _CJK.sub(" ", word).split())
+                words.update(_stem(language.name, piece) for piece in _CJK.sub(" ", token.folded).split())
             else:
                 if found is None:
-                    found = _stem(language.name, word)
+                    found = token.stem if language.name == ENGLISH else _stem(language.name, token.folded)
                 if length == 1:
-                    spelled.setdefault(found, word)
+                    spelled.setdefault(found, token.folded)
                 words[found] += 1
                 if found in tables.parties:
                     parties.add(found)
@@ -232,21 +283,29 @@ def meaning(text: str) -> Meaning:
     )
 
 
-def _phrase(
-    tables: _Tables, clause: list[str], folded: list[str], stems: list[str], i: int, language: _Language
-) -> tuple[str | None, int]:
+def _phrase(tables: _Tables, clause: list[_Token], i: int, language: _Language) -> tuple[str | None, int]:
     """The synonym or party that starts at word i, longest first, and how many words it spans.
     A one-word entry that is also a stop word counts only in capitals (IT, not it)."""
-    for length in range(min(_MAX_PHRASE, len(clause) - i), 0, -1):
-        ident = tables.phrases.get(tuple(_plain(w) for w in folded[i : i + length]))
+    token = clause[i]
+    lengths = sorted({*tables.starts.get(token.stem, ()), *tables.starts.get(token.plain, ())}, reverse=True)
+    for length in lengths:
+        span = clause[i : i + length]
+        if len(span) < length:
+            continue
+        ident = tables.phrases.get(tuple(t.plain for t in span))
         if ident is None or ident not in tables.parties:
-            ident = tables.phrases.get(tuple(stems[i : i + length]))
+            ident = tables.phrases.get(tuple(t.stem for t in span))
         if ident is None:
             continue
-        if length == 1 and folded[i] in language.stopwords and not (clause[i].isupper() and len(clause[i]) > 1):
+        if length == 1 and token.folded in language.stopwords and not token.upper:
             continue
         return ident, length
     return None, 1
+
+
+def _same(read: Meaning, text: str) -> tuple:
+    """Equal for texts that read the same (what key says, without making a string)."""
+    return (read.words, read.negated, read.repeated) if read.words else (" ".join(text.casefold().split()),)
 
 
 def key(text: str) -> str:
@@ -416,8 +475,8 @@ def _typos(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str
 
 def group(texts: Sequence[str]) -> list[list[int]]:
     """Indices of texts grouped by the point they make; groups and members in order of first appearance."""
-    distinct: dict[str, int] = {}  # texts that read the same are one node
-    node_of = [distinct.setdefault(key(text), len(distinct)) for text in texts]
+    distinct: dict[tuple, int] = {}  # texts that read the same are one node
+    node_of = [distinct.setdefault(_same(meaning(text), text), len(distinct)) for text in texts]
     first: dict[int, int] = {}
     for index, node in enumerate(node_of):
         first.setdefault(node, index)

@@ -32,7 +32,8 @@ class Merged:
         from postmortem.escape import shell
 
         groups, close = review.counts(self.record)
-        check = f"; {groups} group(s), {close} close call(s): postmortem groups {shell(str(self.path.parent))}" if groups else ""
+        calls = f"{close} close call(s)" if close >= 0 else "to review"
+        check = f"; {groups} group(s), {calls}: postmortem groups {shell(str(self.path.parent))}" if groups else ""
         return f"Merged {self.record['participant_count']} response(s) into {self.path}{note}{check}."
 
 
