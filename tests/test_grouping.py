@@ -140,13 +140,12 @@ def test_the_synonym_table_is_data_the_user_can_extend(tmp_path: Path, monkeypat
     assert not _together("Ship the widget faster", "Deliver the gizmo faster")
     (tmp_path / "synonyms.toml").write_text('synonyms = [["widget", "gizmo"], ["ship", "deliver"]]\n', encoding="utf-8")
     monkeypatch.setenv("POSTMORTEM_CONFIG_DIR", str(tmp_path))
-    grouping._tables.cache_clear()
-    grouping.meaning.cache_clear()
+    grouping.forget()
     try:
         assert _together("Ship the widget faster", "Deliver the gizmo faster")
     finally:
-        grouping._tables.cache_clear()
-        grouping.meaning.cache_clear()
+        monkeypatch.undo()
+        grouping.forget()
 
 
 def test_a_large_post_mortem_groups_only_near_identical_wordings() -> None:

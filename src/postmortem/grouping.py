@@ -194,6 +194,13 @@ class _Token(NamedTuple):
     upper: bool  # written in capitals (IT, QA), two letters or more
 
 
+def forget() -> None:
+    """Read the tables and every text anew (after the user's synonym table changed)."""
+    _tables.cache_clear()
+    _TOKENS.clear()
+    meaning.cache_clear()
+
+
 _TOKENS: dict[str, _Token] = {}  # every word read so far (a plain dict: the fastest look-up, cleared when large)
 
 
