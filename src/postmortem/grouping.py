@@ -43,25 +43,27 @@ from typing import NamedTuple
 
 from postmortem import resources
 
+# Grouping (the values are measured on labelled corpora: docs/grouping.md)
 LOOSE, STRICT = 0.2, 0.9  # the average similarity a text needs to its group: in a small post-mortem, in a large one
 SMALL, LARGE = 500, 2000  # answers to one question: up to SMALL the bar is LOOSE, from LARGE it is STRICT
-SUGGESTIONS = 3
-SUGGEST_ALL = 3000
-CLOSE = 0.75  # a pair this alike, relative to the bar, that did not join is a close call
-SUGGEST_WORDS = 0.3  # suggestions: the weight of shared words beside shared letters (typos, other forms)
-SWAP = 2  # a word swapped for another keeps texts with at most this many other words in common apart
 IDF_SCALE = 100  # how many answers make a word common: a word used by this many counts as little as any
-DETAILS = 4  # words each of two texts says and the other does not, from which they make two points
-NEGATION_SCOPE = 2  # a negation covers this many significant words after it ("no clear owner")
-RARE = 10  # a word used by at most this many answers is evidence that two texts make one point
-_MAX_WORDS_FOR_KEYS = 30
 PARTY = 0.7  # a party's weight beside other words: who is named says less than what happened
+NEGATION_SCOPE = 2  # a negation covers this many significant words after it ("no clear owner")
+SWAP = 2  # a word swapped for another keeps texts with at most this many other words in common apart
+DETAILS = 4  # words each of two texts says and the other does not, from which they make two points
+RARE = 10  # a word used by at most this many answers is evidence that two texts make one point
+_MAX_WORDS_FOR_KEYS = 30  # longer texts are looked up by all their words only, not with one left out
+_MAX_PHRASE = 4  # words in the longest synonym or party
 _TYPO, _TYPO_LENGTH = 80, 5  # rapidfuzz ratio from which two words this long are the same word misspelt
-_LOOSE = 0.05  # suggestions: how alike two wordings must be at the least to be named
+# Review (`postmortem groups`)
+SUGGESTIONS = 3  # nearest wordings shown for each wording
+SUGGEST_WORDS = 0.3  # the weight of shared words beside shared letters (which catch typos and other forms)
+SUGGEST_ALL = 3000  # up to this many wordings every pair is compared; beyond, those that share a word
+CLOSE = 0.75  # a pair this alike, relative to the bar, that did not join is a close call
+_SUGGEST_FLOOR = 0.05  # a wording less alike than this is not suggested at all
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 _CLAUSE = re.compile(r"[,;:.!?()\[\]/\n]+|\s[-–—]\s")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
-_MAX_PHRASE = 4
 ENGLISH = "english"
 
 
@@ -575,7 +577,7 @@ def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int
             if group_of.get(j) == group_of.get(i):
                 continue
             alike = SUGGEST_WORDS * compare.cosine(i, j) + (1 - SUGGEST_WORDS) * _dice(grams[i], grams[j])
-            if alike >= _LOOSE:
+            if alike >= _SUGGEST_FLOOR:
                 scored.append((-alike, j))
         scored.sort()
         shown: dict[object, tuple[int, float]] = {}  # the nearest wording of each other group
