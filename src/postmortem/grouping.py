@@ -44,7 +44,7 @@ from typing import NamedTuple
 from postmortem import resources
 
 # Grouping (the values are measured on labelled corpora: docs/grouping.md)
-LOOSE, STRICT = 0.2, 0.9  # the average similarity a text needs to its group: in a small post-mortem, in a large one
+LOOSE, STRICT = 0.2, 0.95  # the average similarity a text needs to its group: in a small post-mortem, in a large one
 SMALL, LARGE = 500, 2000  # answers to one question: up to SMALL the bar is LOOSE, from LARGE it is STRICT
 IDF_SCALE = 100  # how many answers make a word common: a word used by this many counts as little as any
 PARTY = 0.7  # a party's weight beside other words: who is named says less than what happened
