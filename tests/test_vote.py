@@ -164,11 +164,12 @@ def test_a_hand_edited_file_that_overspends_stops_merge(cli, tmp_path: Path) -> 
     record_before = (folder / "record.toml").read_bytes()
     result = cli("merge", folder)
     assert result.exit_code == 2
-    assert f"{path}: votes spend 9 dots, but each person has 3" in result.stderr
+    line = path.read_text(encoding="utf-8").splitlines().index("[votes]") + 1
+    assert f"{path}:{line}: votes spend 9 dots, but each person has 3" in result.stderr  # merge gives the line
     assert (folder / "record.toml").read_bytes() == record_before
     path.write_text(tomli_w.dumps({**data, "votes": {ids[BOARD]: "lots"}}), encoding="utf-8")
     result = cli("merge", folder)
-    assert result.exit_code == 2 and f"{path}: votes must be a table of action ids and whole numbers" in result.stderr
+    assert result.exit_code == 2 and f"{path}:{line}: votes must be a table of action ids and whole numbers" in result.stderr
 
 
 def test_a_draft_can_vote_and_its_votes_count(cli, tmp_path: Path) -> None:

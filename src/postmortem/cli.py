@@ -267,7 +267,7 @@ def merge(
     from postmortem.progress import track
 
     paths = session_mod.response_paths(directory)
-    responses = [session_mod.read_response(p, qset) for p in track(paths, len(paths), "Reading responses")]
+    responses = [session_mod.read_response(p, qset, dots=session.dots) for p in track(paths, len(paths), "Reading responses")]
     session_mod.check_distinct(paths, responses)
     record_path = directory / session_mod.RECORD_FILE
     from postmortem import followup

@@ -117,14 +117,14 @@ def read_toml(path: Path, *, max_bytes: int = MAX_BYTES, low_memory: bool = Fals
     return parse_toml(raw, path, low_memory=low_memory)
 
 
-def check_schema_version(data: dict[str, Any], path: Path | str) -> None:
+def check_schema_version(data: dict[str, Any]) -> None:
     version = data.get("schema_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise PostmortemError(f"schema_version must be a positive integer, not {version!r}", path=path)
+        raise PostmortemError(f"schema_version must be a positive integer, not {version!r}", key=("schema_version",))
     if version > SCHEMA_VERSION:
         raise PostmortemError(
             f"schema_version {version} is newer than this postmortem supports ({SCHEMA_VERSION}); upgrade postmortem",
-            path=path,
+            key=("schema_version",),
         )
 
 

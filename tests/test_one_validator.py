@@ -1,0 +1,157 @@
+"""One validator: `check` lists a file exactly when the other commands refuse it, with the line,
+and no hand edit of a record makes any command print a traceback."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import write_answers
+
+PROJECT = ["--project", "Billing migration", "--date", "2026-11-02"]
+
+
+@pytest.fixture(scope="module")
+def pristine(tmp_path_factory) -> Path:
+    from typer.testing import CliRunner
+
+    from postmortem.cli import app
+
+    root = tmp_path_factory.mktemp("pristine")
+    folder = root / "pm"
+    runner = CliRunner()
+    for name, answers in (
+        ("Linda", {"went_well": ["Clear scope"], "improvements": ["Daily check-in at 9:00"], "rating": 3}),
+        ("Kyle", {"improvements": ["Ask for an extra resource", {"text": "Book rooms early", "owner": "Kyle"}], "rating": 4}),
+    ):
+        args = ["start", str(folder), *PROJECT, "--answers", str(write_answers(root, name, answers))]
+        assert runner.invoke(app, args).exit_code == 0
+    assert runner.invoke(app, ["merge", str(folder)]).exit_code == 0
+    return folder
+
+
+def _edit(path: str, old: str, new: str, count: int = 1):
+    def apply(folder: Path) -> None:
+        target = folder / path
+        text = target.read_text(encoding="utf-8")
+        assert old in text, (path, old)
+        target.write_text(text.replace(old, new, count), encoding="utf-8")
+    return apply
+
+
+def _append(path: str, extra: str):
+    def apply(folder: Path) -> None:
+        with open(folder / path, "a", encoding="utf-8") as handle:
+            handle.write(extra)
+    return apply
+
+
+def _rename(old: str, new: str):
+    def apply(folder: Path) -> None:
+        (folder / old).rename(folder / new)
+    return apply
+
+
+R, K, L = "record.toml", "responses/kyle.toml", "responses/linda.toml"
+BROKEN = {
+    # records as a facilitator might leave them
+    "item-without-text": _edit(R, 'text = "Clear scope"', 'txt = "Clear scope"'),
+    "wordings-a-number": _edit(R, "count = 1\n", "count = 1\nwordings = 5\n"),
+    "next-id-text": _edit(R, "next_action_id = 4", 'next_action_id = "abc"'),
+    "id-a-list": _edit(R, 'id = "A2"', 'id = ["A2"]'),
+    "id-a-number": _edit(R, 'id = "A2"', "id = 2"),
+    "id-twice": _edit(R, 'id = "A2"', 'id = "A1"'),
+    "date-a-date-time": _edit(R, "date = 2026-11-02", "date = 2026-11-02T09:00:00"),
+    "due-a-date-time": _edit(R, 'owner = "Kyle"', 'owner = "Kyle"\ndue = 2026-12-01T10:00:00'),
+    "negative-distribution": _edit(R, "distribution = [\n    0,", "distribution = [\n    -25000000,"),
+    "huge-distribution": _edit(R, "distribution = [\n    0,", "distribution = [\n    1e308,"),
+    "negative-count": _edit(R, "count = 1\n", "count = -1\n"),
+    "unknown-status": _edit(R, 'status = "open"', 'status = "finished"'),
+    "votes-text": _edit(R, 'status = "open"', 'status = "open"\nvotes = "many"'),
+    "mean-out-of-range": _edit(R, "mean = 3.5", "mean = 35.0"),
+    "sections-a-table": _edit(R, "[[sections]]", "[sectionz]", 1),
+    "carried-over-text": _edit(R, "participant_count = 2\n", 'participant_count = 2\ncarried_over = "A1"\n'),
+    "record-typo-key": _edit(R, 'owner = "Kyle"', 'ownr = "Kyle"'),
+    # responses
+    "overspent-votes": _append(K, "\n[votes]\nA1 = 2\nA2 = 2\n"),
+    "votes-not-numbers": _append(K, '\n[votes]\nA1 = "two"\n'),
+    "response-unknown-key": _edit(K, 'name = "Kyle"', 'name = "Kyle"\ncolour = "red"'),
+    "response-bad-status": _edit(K, 'status = "complete"', 'status = "finished"'),
+    "response-bad-rating": _edit(K, "rating = 4", "rating = 9"),
+    "response-misnamed": _rename(K, "responses/kyle-old.toml"),
+    "response-second-of-one-person": _edit(L, 'name = "Linda"', 'name = "Kyle"'),
+    # the session and its question set
+    "session-dots-zero": _append("postmortem.toml", "dots = 0\n"),
+    "session-unknown-key": _append("postmortem.toml", "colour = 1\n"),
+    "questions-bad-kind": _edit("questions.toml", 'kind = "rating"', 'kind = "stars"'),
+}
+FINE = {
+    "untouched": lambda folder: None,
+    "due-typed-as-text": _edit(R, 'owner = "Kyle"', 'owner = "Kyle"\ndue = "2026-12-01"'),
+    "a-vote-for-an-id-no-longer-there": _append(K, "\n[votes]\nA9 = 1\n"),
+    "a-note-and-a-summary": _edit(R, 'owner = "Kyle"', 'owner = "Kyle"\nnotes = "Booked"'),
+}
+
+
+def _folder(pristine: Path, tmp_path: Path, case) -> Path:
+    folder = tmp_path / "pm"
+    shutil.copytree(pristine, folder)
+    case(folder)
+    return folder
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_check_lists_what_merge_refuses_with_the_same_line(cli, pristine: Path, tmp_path: Path, name: str) -> None:
+    folder = _folder(pristine, tmp_path, BROKEN[name])
+    checked = cli("check", folder)
+    merged = cli("merge", folder)
+    assert checked.exit_code == 1, checked.output
+    assert merged.exit_code == 2, merged.output
+    assert "Traceback" not in checked.output + merged.output
+    refusal = re.fullmatch(r"postmortem: (.+)\n", merged.stderr)
+    assert refusal, merged.stderr
+    assert refusal.group(1) in checked.stdout.splitlines()  # merge's line is one of check's, file, line and all
+    assert re.match(r".+:\d+: ", refusal.group(1)), refusal.group(1)  # and names the line
+
+
+@pytest.mark.parametrize("name", sorted(FINE))
+def test_check_passes_what_merge_takes(cli, pristine: Path, tmp_path: Path, name: str) -> None:
+    folder = _folder(pristine, tmp_path, FINE[name])
+    assert cli("check", folder).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    assert cli("check", folder).exit_code == 0  # and what merge wrote passes too
+
+
+RECORD_CASES = sorted(k for k in BROKEN if BROKEN[k].__closure__ and R in [c.cell_contents for c in BROKEN[k].__closure__])
+
+
+@pytest.mark.parametrize("name", RECORD_CASES)
+def test_every_command_reading_a_broken_record_says_one_line(cli, pristine: Path, tmp_path: Path, name: str) -> None:
+    folder = _folder(pristine, tmp_path, BROKEN[name])
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    for args in (
+        ["render", folder], ["render", folder, "--to", "html"], ["actions", folder], ["actions", "done", "A1", folder],
+        ["history", folder], ["edit", "A1", folder, "--owner", "Ann"], ["move", "Clear scope", folder, "--out"],
+        ["vote", folder, "--name", "Kyle", "--votes", "A1=1"], ["publish", folder, wiki, "--style", "plain"],
+        ["groups", folder],
+    ):
+        result = cli(*args)
+        if result.exit_code == 2 and "No such command" in result.output:
+            continue  # a command this version does not have
+        assert result.exit_code == 2, (args, result.output)
+        assert "Traceback" not in result.output
+        assert re.search(r"record\.toml:\d+: ", result.stderr), (args, result.stderr)
+
+
+def test_check_lists_every_problem_of_a_record(cli, pristine: Path, tmp_path: Path) -> None:
+    folder = _folder(pristine, tmp_path, lambda f: None)
+    for name in ("item-without-text", "next-id-text", "id-a-list", "negative-distribution", "record-typo-key"):
+        BROKEN[name](folder)
+    result = cli("check", folder / "record.toml")
+    problems = result.stdout.splitlines()
+    assert len(problems) == 6, result.stdout  # the misspelt key, and the text it leaves missing
+    assert all(re.match(rf"{re.escape(str(folder / 'record.toml'))}:\d+: ", p) for p in problems)
