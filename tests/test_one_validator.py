@@ -155,3 +155,38 @@ def test_check_lists_every_problem_of_a_record(cli, pristine: Path, tmp_path: Pa
     problems = result.stdout.splitlines()
     assert len(problems) == 6, result.stdout  # the misspelt key, and the text it leaves missing
     assert all(re.match(rf"{re.escape(str(folder / 'record.toml'))}:\d+: ", p) for p in problems)
+
+
+def test_a_broken_record_beside_the_others_is_named_and_skipped(cli, pristine: Path, tmp_path: Path) -> None:
+    """Carry-over, actions, history and publish's index go on with the records that read."""
+    good = _folder(pristine, tmp_path, lambda f: None)
+    broken = tmp_path / "broken"
+    shutil.copytree(pristine, broken)
+    BROKEN["id-a-list"](broken)
+    session = broken / "postmortem.toml"
+    session.write_text(session.read_text(encoding="utf-8").replace("2026-11-02", "2026-10-01"), encoding="utf-8")
+    record = broken / "record.toml"
+    record.write_text(record.read_text(encoding="utf-8").replace("date = 2026-11-02", "date = 2026-10-01"), encoding="utf-8")
+    named = re.compile(rf"skipped: {re.escape(str(record))}:\d+: sections\[3\]\.items\[2\]\.id must be text")
+
+    merged = cli("merge", good)  # its earlier sibling's open actions would be carried over
+    assert merged.exit_code == 0 and named.search(merged.stderr), merged.stderr
+    for command in ("actions", "history"):
+        result = cli(command, good, broken)
+        assert result.exit_code == 2 and named.search(result.stderr), result.stderr
+        assert "Billing migration" in result.stdout and "Traceback" not in result.output
+
+    wiki = tmp_path / "wiki"
+    wiki.mkdir()
+    assert cli("publish", good, wiki, "--style", "plain").exit_code == 0
+    page = next(wiki.glob("*.record.toml"))
+    shutil.copy(record, page)  # the copy published in the wiki is broken by hand
+    for other in wiki.glob("*.md"):
+        if other.name != "index.md":
+            other.rename(wiki / f"{page.name[: -len('.record.toml')]}.md")
+    session = good / "postmortem.toml"
+    session.write_text(session.read_text(encoding="utf-8").replace("Billing migration", "Billing migration two"), encoding="utf-8")
+    assert cli("merge", good).exit_code == 0
+    published = cli("publish", good, wiki, "--style", "plain")
+    assert published.exit_code == 0, published.output
+    assert f"left out of the index: {page}:" in published.stderr
