@@ -134,7 +134,7 @@ def _read_answers(source: str) -> tuple[dict, str]:
     from postmortem import store
 
     if source == "-":
-        return store.parse_toml(sys.stdin.buffer.read(store.MAX_BYTES + 1), "<stdin>"), "<stdin>"
+        return store.parse_limited(sys.stdin.buffer.read(store.MAX_BYTES + 1), "<stdin>"), "<stdin>"
     return store.read_toml(Path(source)), source
 
 

@@ -335,14 +335,7 @@ def load_record(path: Path, *, low_memory: bool = False) -> dict[str, Any]:
 
 def save_record(path: Path, record: dict[str, Any]) -> None:
     """Write the record, refusing (before anything is written) one larger than any command reads."""
-    text = store.dumps(record, fast=True)
-    size = len(text) if text.isascii() else len(text.encode("utf-8"))
-    if size > MAX_BYTES:
-        raise PostmortemError(
-            f"the merged record would be {size // (1024 * 1024)} MiB, over the {MAX_BYTES // (1024 * 1024)} MiB "
-            "that postmortem reads; nothing was written", path=path,
-        )
-    store.atomic_write_text(path, text)
+    store.write_toml(path, record, fast=True, max_bytes=MAX_BYTES)
 
 
 LOCK_TIMEOUT = 60.0
