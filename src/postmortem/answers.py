@@ -27,12 +27,16 @@ from postmortem.questionsets import EVENT_FIELDS, PEOPLE_FIELDS, Question, Quest
 MAX_TEXT = 4000
 
 
+def visible(text: str) -> str:
+    """text without surrounding space; empty when it has only invisible characters (it would show as nothing)."""
+    text = text.strip()
+    return "" if text and not text.isprintable() and not plain(text) else text
+
+
 def _string(value: Any, key: Key, *, required: bool = False) -> str:
     if not isinstance(value, str):
         raise PostmortemError(f"{dotted(key)} must be text, not {type(value).__name__}", key=key)
-    value = value.strip()
-    if value and not value.isprintable() and not plain(value):  # only invisible characters: it would show as nothing
-        value = ""
+    value = visible(value)
     if required and not value:
         raise PostmortemError(f"{dotted(key)} must not be empty", key=key)
     if len(value) > MAX_TEXT:

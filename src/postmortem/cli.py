@@ -274,10 +274,15 @@ def merge(
 
     carried, unreadable = followup.carried_over(directory, session.project, session.date, history or [])
     _report_unreadable(unreadable)
+    uncounted: list = []
     with record_mod.locked(record_path):
         previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
-        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
+        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried, uncounted=uncounted)
         record_mod.save_record(record_path, record)
+    from postmortem.escape import plain
+
+    for line in uncounted:
+        _say(f"postmortem: {plain(line)}")
     drafts = merge_mod.drafts(responses)
     note = f"; {len(drafts)} unfinished draft(s) left out: {', '.join(drafts)}" if drafts and not session.anonymous else ""
     if carried:
@@ -290,7 +295,7 @@ def merge(
 @_bulk()
 def render(
     target: Path = typer.Argument(Path("."), help="The post-mortem folder, or a record.toml."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout (- is stdout)."),
     template: Optional[str] = typer.Option(
         None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
     ),
@@ -311,7 +316,7 @@ def render(
     text = render_mod.render_markdown(record, template)
     if to == "html":
         text = render_mod.markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
-    if output is None:
+    if output is None or str(output) == "-":
         sys.stdout.write(text)
         return
     store.atomic_write_text(output, text)

@@ -233,6 +233,9 @@ def _section(shape: _Shape, section: Any, key: Key, ids: dict[str, Key]) -> None
     shape.texts(section, "dimensions", key)
     if kind == "rating":
         _summary(shape, section, key, points)
+    ledger = section.get("ledger", {})
+    if not isinstance(ledger, dict) or not all(isinstance(w, list) and all(isinstance(t, str) for t in w) for w in ledger.values()):
+        shape.bad((*key, "ledger"), "must be a table of action ids and the lists of wordings they stood for")
     entries_key = SECTION_LISTS.get(kind)
     if entries_key is None or entries_key not in section:
         return

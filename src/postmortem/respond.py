@@ -30,7 +30,8 @@ def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str
         if not isinstance(given_role, str):
             raise PostmortemError("role must be a string", key=("role",))
         checked = answers_mod.check_answers(qset, data.get("answers", {}))
-    return Response(given_name.strip(), given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
+        given_name = session_mod.check_name(given_name)
+    return Response(given_name, given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
 
 
 def interview(
@@ -72,7 +73,7 @@ def ask_name(session: Session, tell: Callable[[str], None]) -> str:
     from postmortem import interview as interview_mod
 
     while True:
-        name = interview_mod.ask_text("Your name", validate=lambda t: bool(t.strip()) or "Please give a name")
+        name = interview_mod.ask_text("Your name", validate=lambda t: bool(answers_mod.visible(t)) or "Please give a name")
         owner = _other_owner(session.folder, name)
         if owner is None:
             return name

@@ -228,6 +228,14 @@ def _name_field(data: dict[str, Any], key: str = "name") -> str:
     name = data.get(key)
     if not isinstance(name, str) or not name.strip():
         raise PostmortemError(f"{key} must be a non-empty string", key=(key,))
+    return check_name(name)
+
+
+def check_name(name: str) -> str:
+    """A participant's name without surrounding space; one of only invisible characters is refused
+    (it would be an empty heading in the report and a name nobody can type again)."""
+    if not answers_mod.visible(name):
+        raise PostmortemError(f"the name {name!r} has no visible character; give a name people can read", key=("name",))
     return name.strip()
 
 
@@ -337,6 +345,7 @@ def name_taken(folder: Path, name: str, owner: str) -> PostmortemError:
 
 def save_response(folder: Path, response: Response) -> Path:
     """Write this person's response file atomically, never over another person's file."""
+    check_name(response.name)
     directory = responses_dir(folder)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{response.slug}.toml"

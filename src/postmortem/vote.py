@@ -75,7 +75,8 @@ def voter(session: Session, name: str | None, token: str | None) -> Response:
     if session.anonymous:
         if name is not None:
             raise PostmortemError("this post-mortem is anonymous: vote with the token you were given (--token), not a name")
-        return session_mod.find_response(session.folder, session_mod.token_for(session.folder, token, new=False), qset)
+        found = session_mod.find_response(session.folder, session_mod.token_for(session.folder, token, new=False), qset)
+        return _finished(session, found) if found is not None else found
     if token is not None:
         raise PostmortemError("--token is for anonymous post-mortems; give your --name")
     if name is None or not name.strip():
@@ -85,6 +86,16 @@ def voter(session: Session, name: str | None, token: str | None) -> Response:
         raise PostmortemError(
             f"{escape.plain(name)} has no response in {session_mod.responses_dir(session.folder)}: "
             f"only participants vote, so answer first (postmortem start {session.folder})"
+        )
+    return _finished(session, response)
+
+
+def _finished(session: Session, response: Response) -> Response:
+    """Only a finished response's votes count (merge leaves drafts out): a draft is sent to finish first."""
+    if not response.complete:
+        raise PostmortemError(
+            f"your answers are an unfinished draft, and merge counts only finished responses' votes: "
+            f"finish them first (postmortem start {session.folder}), then vote"
         )
     return response
 
@@ -124,28 +135,38 @@ def ask(available: list[dict[str, Any]], dots: int, previous: dict[str, int]) ->
     return votes
 
 
-def tally(session: Session, sections: list[dict[str, Any]], responses: list[Response]) -> None:
-    """Each action's `votes`: the dots every response gave it; actions then go by votes, most first.
+def tally(session: Session, sections: list[dict[str, Any]], responses: list[Response]) -> list[str]:
+    """Each action's `votes`: the dots given to it; actions then go by votes, most first (only when
+    someone has voted; among equal votes, the order merge gave: count, id).
 
-    Only when someone has voted; the order among equal votes stays the one merge gave (count, id).
-    A response file spending more dots than the session allows (edited by hand) is refused."""
-    totals: Counter[str] = Counter()
+    The one rule of what counts: a dot counts when its voter's response is finished (merge leaves
+    drafts out) and it names an action of the record, by its id or by the id of an action `move`
+    folded into it (`former_ids`). Returns a line for every dot not counted, and why. (A response
+    spending more dots than the session gives is refused when it is read: session.parse_response.)"""
+    actions = {
+        action_id.casefold(): item
+        for section in sections if section.get("actions")
+        for item in section.get("items", [])
+        for action_id in (str(item.get("id", "")), *map(str, item.get("former_ids", [])))
+    }
+    totals: Counter[int] = Counter()
+    uncounted = []
     for response in responses:
-        spent = sum((response.votes or {}).values())
-        if spent > session.dots:
-            raise PostmortemError(
-                f"votes spend {spent} dots, but each person has {session.dots}",
-                path=session_mod.responses_dir(session.folder) / f"{response.slug}.toml",
-            )
         for action_id, number in (response.votes or {}).items():
-            totals[action_id.casefold()] += number
-    if not totals:
-        return
-    for section in sections:
-        if section.get("actions"):
-            for item in section.get("items", []):
-                item["votes"] = totals.get(str(item.get("id", "")).casefold(), 0)
-            section["items"].sort(key=lambda item: -item["votes"])
+            item = actions.get(action_id.casefold())
+            why = "the response is an unfinished draft" if not response.complete else None if item else "the record has no such action"
+            if why is None:
+                totals[id(item)] += number
+            elif number:
+                where = session_mod.responses_dir(session.folder) / f"{response.slug}.toml"
+                uncounted.append(f"{number} dot(s) for {action_id} in {where} not counted: {why}")
+    if any(response.votes for response in responses):
+        for section in sections:
+            if section.get("actions"):
+                for item in section.get("items", []):
+                    item["votes"] = totals[id(item)]
+                section["items"].sort(key=lambda item: -item["votes"])
+    return uncounted
 
 
 def describe(votes: dict[str, int]) -> str:
