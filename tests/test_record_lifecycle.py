@@ -222,7 +222,7 @@ class RecordLife(RuleBasedStateMachine):
         for answers in self.answered.values():
             for section, texts in answers.items():
                 for text in texts:
-                    holding = [i for i in _items(record, section) if text in i["wordings"]]
+                    holding = [i for i in _items(record, section) if text in i.get("wordings", [i["text"]])]
                     assert len(holding) == 1, (section, text, holding)
 
         # ids: never given twice; every action before is there after, under its id or folded
