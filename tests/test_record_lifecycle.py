@@ -59,6 +59,7 @@ class RecordLife(RuleBasedStateMachine):
         self.answered: dict[str, dict[str, list[str]]] = {}  # finished responses: name -> answers
         self.drafts: set[str] = set()
         self.seen: set[str] = set()  # every action id ever in the record
+        self.last: set[str] = set()  # the action ids the last merge wrote
         self.merged = False
 
     def teardown(self) -> None:
@@ -229,8 +230,9 @@ class RecordLife(RuleBasedStateMachine):
         folded = {f for i in actions.values() for f in i.get("former_ids", [])}
         for action_id in actions:
             assert action_id in given or action_id not in self.seen, f"{action_id} given again"
-        for action_id, fields in kept.items():
+        for action_id in self.last | set(kept):  # since the last merge: moved, edited, deleted by hand, or not
             assert action_id in actions or action_id in folded, f"{action_id} lost"
+        for action_id, fields in kept.items():
             if action_id in actions:  # every facilitator field as it was
                 assert {f: actions[action_id].get(f) for f in fields} == fields, action_id
         for action_id in getattr(self, "deleted", set()):
@@ -239,6 +241,7 @@ class RecordLife(RuleBasedStateMachine):
                 assert actions[action_id]["status"] == "dropped"
         self.deleted = set()
         self.seen |= set(actions) | folded
+        self.last = set(actions)
 
         # votes: the dots that count, and every other dot named
         answers_to = {i.casefold(): item_id for item_id, item in actions.items() for i in (item_id, *item.get("former_ids", []))}

@@ -122,16 +122,25 @@ def _ids(item: dict[str, Any]) -> list[str]:
 def _deleted(section: dict[str, Any], raised: set[str]) -> list[dict[str, Any]]:
     """The actions deleted from the record by hand whose wordings are still raised: deleting means
     dropping, so each comes back with its id, status `dropped` and the wordings it stood for (from
-    the section's `ledger`, every action's wordings at the last merge), never under a new id."""
+    the section's `ledger`: the wordings of every id, own or folded, at the last merge), never
+    under a new id. A missing id whose wordings another item now holds (it was folded into an
+    action deleted since) goes to that item's `former_ids`, so its votes still count."""
     items = [i for i in section.get("items", []) if isinstance(i, dict)]
     present = {action_id.casefold() for item in items for action_id in _ids(item)}
-    anchored = {same_wording(w) for item in items for w in _wordings(item)}
+    holder = {same_wording(w): item for item in items for w in _wordings(item)}
     restored = []
     for action_id, wordings in section.get("ledger", {}).items():
-        left = [w for w in wordings if same_wording(w) not in anchored]
-        if action_id.casefold() not in present and any(same_wording(w) in raised for w in left):
-            restored.append({"text": left[0], "wordings": left, "id": action_id, "status": "dropped"})
-            anchored.update(same_wording(w) for w in left)
+        if action_id.casefold() in present:
+            continue
+        left = [w for w in wordings if same_wording(w) not in holder]
+        if any(same_wording(w) in raised for w in left):
+            item = {"text": left[0], "wordings": left, "id": action_id, "status": "dropped"}
+            restored.append(item)
+            holder.update((same_wording(w), item) for w in left)
+        elif wordings and same_wording(wordings[0]) in holder:
+            held = holder[same_wording(wordings[0])]
+            held["former_ids"] = [*held.get("former_ids", []), action_id]
+        present.add(action_id.casefold())
     return restored
 
 
@@ -345,7 +354,7 @@ def _section(
         if question.actions:
             section["actions"] = True
             next_id = _assign_action_ids(items, next_id)
-            section["ledger"] = {item["id"]: item["wordings"] for item in items if item.get("wordings")}
+            section["ledger"] = {i: item["wordings"] for item in items if item.get("wordings") for i in _ids(item)}
         section["items"] = items
     elif question.kind == "events":
         section["events"] = _merge_events([(name, e) for name, events in given for e in events], clock)
