@@ -140,3 +140,22 @@ def test_a_name_of_only_invisible_characters_is_refused(cli, tmp_path: Path) -> 
     assert sorted(p.name for p in (folder / "responses").iterdir()) == before
     (folder / "responses" / "x.toml").write_text('name = "\\u200b"\n', encoding="utf-8")
     assert cli("merge", folder).exit_code == 2
+
+
+def test_deleting_an_action_that_took_over_another_keeps_both_ids(cli, tmp_path: Path) -> None:
+    folder = _team(cli, tmp_path)
+    ids = _by_text(folder)
+    assert cli("vote", folder, "--name", "Linda", "--votes", f"{ids[CHECK_IN]}=2").exit_code == 0
+    assert cli("move", CHECK_IN, folder, "--to", ids[BOARD]).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+
+    def delete(record: dict) -> None:
+        for section in record["sections"]:
+            if "items" in section:
+                section["items"] = [i for i in section["items"] if i.get("id") != ids[BOARD]]
+
+    _hand_edit(folder, delete)
+    result = cli("merge", folder)
+    assert result.exit_code == 0 and "not counted" not in result.stderr
+    board = _actions(folder)[ids[BOARD]]
+    assert (board["status"], board["former_ids"], board["votes"]) == ("dropped", [ids[CHECK_IN]], 2)
