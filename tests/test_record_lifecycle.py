@@ -28,7 +28,6 @@ from conftest import Cli, write_answers
 from postmortem import record as record_mod
 from postmortem import render as render_mod
 from postmortem import session as session_mod
-from postmortem.merge import same_wording
 
 PEOPLE = ("Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus")
 IMPROVEMENTS = (

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from postmortem import answers as answers_mod
 from postmortem import questionsets, store
 from postmortem import record as record_mod
 from postmortem import session as session_mod

@@ -43,11 +43,11 @@ class PostmortemError(Exception):
             self._line = line_of(Path(self.path), self.key)
         return self._line
 
-    def in_file(self, path: Path | str, key: Key = ()) -> PostmortemError:
-        """This error, about path (at key, inside it) when it names no file of its own."""
+    def in_file(self, path: Path | str) -> PostmortemError:
+        """This error, about path when it names no file of its own."""
         if self.path is not None and str(self.path):
             return self
-        return PostmortemError(self.detail, path=path, line=self._line, key=key + self.key)
+        return PostmortemError(self.detail, path=path, line=self._line, key=self.key)
 
     def __str__(self) -> str:
         if self.path is None:
@@ -62,14 +62,14 @@ class Interrupted(Exception):
 
 
 @contextmanager
-def about(path: Path | str, key: Key = ()) -> Iterator[None]:
-    """Errors raised inside that name no file of their own are about path (at key, inside it)."""
+def about(path: Path | str) -> Iterator[None]:
+    """Errors raised inside that name no file of their own are about path."""
     try:
         yield
     except PostmortemError as err:
         if err.path is not None and str(err.path):
             raise
-        raise err.in_file(path, key) from None
+        raise err.in_file(path) from None
 
 
 def kept(every: list[PostmortemError] | None, check: Any, *args: Any) -> Any:

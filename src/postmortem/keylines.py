@@ -11,11 +11,8 @@ from __future__ import annotations
 import functools
 import re
 from pathlib import Path
-from typing import Any
-
 from postmortem.errors import Key
-
-MAX_SCANNED = 256 * 1024 * 1024  # the largest file any loader reads
+from postmortem.store import MAX_RECORD_BYTES
 
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\[\]]+?)\s*\]\]?\s*(#.*)?$")
 _ASSIGN = re.compile(r"""^\s*((?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*')(?:\s*\.\s*(?:[A-Za-z0-9_-]+|"[^"]*"|'[^']*'))*)\s*=\s*(.*)$""")
@@ -107,7 +104,7 @@ def line_of(path: Path, key: Key) -> int | None:
         stat = path.stat()
     except OSError:
         return None
-    if stat.st_size > MAX_SCANNED:
+    if stat.st_size > MAX_RECORD_BYTES:  # the largest file any loader reads
         return None
     lines = _lines(str(path), stat.st_mtime_ns, stat.st_size)
     return lines.find(tuple(key)) if lines is not None else None

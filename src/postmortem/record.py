@@ -22,7 +22,7 @@ SECTION_LISTS = {  # each kind of section: the key of its list of entries
     "items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events",
 }
 STATUSES = ("open", "in progress", "done", "dropped")
-MAX_BYTES = 256 * store.MAX_BYTES  # the largest record read (and so the largest written)
+MAX_BYTES = store.MAX_RECORD_BYTES  # the largest record read, and so the largest written
 MAX_COUNT = 10**9  # counts, votes, ids and distributions: far above any team, far below a memory bomb
 MAX_POINTS = 10  # a scale has 2 to 10 points (questionsets)
 

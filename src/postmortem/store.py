@@ -15,7 +15,8 @@ import tomli_w
 from postmortem.errors import PostmortemError
 
 SCHEMA_VERSION = 1
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = 1024 * 1024  # a session, question set, response or answers file
+MAX_RECORD_BYTES = 256 * MAX_BYTES  # a record, written by merge from every response
 
 MAX_KEY_DEPTH = 64
 # A dotted key (a.b.c = 1, [a.b.c]) of more than MAX_KEY_DEPTH parts: tomli takes quadratic time
