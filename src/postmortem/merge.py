@@ -110,8 +110,9 @@ def _fill(question: Question, item: dict[str, Any], entries: list[tuple[str, dic
         value = next((entry[field] for _, entry in entries if entry.get(field)), None)
         if value and field not in item:
             item[field] = value
-    item["wordings"] = list(dict.fromkeys([*wordings, *(entry["text"] for _, entry in entries)]))  # even when only its text:
-    return item  # a text the facilitator rewrites keeps attracting the wordings it stood for
+    # every wording, even when it is only the text: a text the facilitator retypes keeps its wordings
+    item["wordings"] = list(dict.fromkeys([*wordings, *(entry["text"] for _, entry in entries)]))
+    return item
 
 
 def _ids(item: dict[str, Any]) -> list[str]:
