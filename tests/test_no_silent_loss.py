@@ -140,6 +140,8 @@ def test_a_name_of_only_invisible_characters_is_refused(cli, tmp_path: Path) -> 
     assert sorted(p.name for p in (folder / "responses").iterdir()) == before
     (folder / "responses" / "x.toml").write_text('name = "\\u200b"\n', encoding="utf-8")
     assert cli("merge", folder).exit_code == 2
+    result = cli("start", folder, "--invite", "\u2060")
+    assert result.exit_code == 2 and "an invited name must not be empty or only invisible characters" in result.stderr
 
 
 def test_deleting_an_action_that_took_over_another_keeps_both_ids(cli, tmp_path: Path) -> None:

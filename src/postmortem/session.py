@@ -166,8 +166,8 @@ def add_invitees(folder: Path, names: list[str]) -> list[str]:
         invited = list(session.invited)
         added = []
         for name in (n.strip() for n in names):
-            if not name:
-                raise PostmortemError("an invited name must not be empty")
+            if not answers_mod.visible(name):
+                raise PostmortemError("an invited name must not be empty or only invisible characters")
             if not any(same_person(name, known) for known in invited):
                 invited.append(name)
                 added.append(name)
