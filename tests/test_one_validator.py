@@ -3,11 +3,16 @@ and no hand edit of a record makes any command print a traceback."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
+import tomli_w
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import write_answers
 
@@ -73,6 +78,7 @@ BROKEN = {
     "votes-text": _edit(R, 'status = "open"', 'status = "open"\nvotes = "many"'),
     "mean-out-of-range": _edit(R, "mean = 3.5", "mean = 35.0"),
     "sections-a-table": _edit(R, "[[sections]]", "[sectionz]", 1),
+    "kind-a-list": _edit(R, 'kind = "rating"', "kind = []"),
     "carried-over-text": _edit(R, "participant_count = 2\n", 'participant_count = 2\ncarried_over = "A1"\n'),
     "record-typo-key": _edit(R, 'owner = "Kyle"', 'ownr = "Kyle"'),
     # responses
@@ -190,3 +196,46 @@ def test_a_broken_record_beside_the_others_is_named_and_skipped(cli, pristine: P
     published = cli("publish", good, wiki, "--style", "plain")
     assert published.exit_code == 0, published.output
     assert f"left out of the index: {page}:" in published.stderr
+
+
+def _paths(value, key=()):
+    """Every key path in a TOML value, tables and lists included."""
+    yield key
+    if isinstance(value, dict):
+        for name, inner in value.items():
+            yield from _paths(inner, (*key, name))
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _paths(inner, (*key, index))
+
+
+STRANGE = st.sampled_from([
+    -1, 0, 3, 10**12, 1e308, -0.5, True, "", "x", "A1", "\u200b", [], [1], ["x"], {}, {"text": 5},
+    dt.date(2026, 11, 2), dt.datetime(2026, 11, 2, 9, 0), dt.time(9, 0),
+])
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_check_and_merge_agree_on_any_one_value_changed(cli, pristine: Path, tmp_path_factory, data) -> None:
+    """Any one value of a response, the session or the record replaced by a strange one: check
+    lists the file exactly when merge refuses it, with merge's line among check's."""
+    folder = tmp_path_factory.mktemp("changed") / "pm"
+    shutil.copytree(pristine, folder)
+    path = folder / data.draw(st.sampled_from([K, L, R, "postmortem.toml"]))
+    content = tomllib.loads(path.read_text(encoding="utf-8"))
+    key = data.draw(st.sampled_from([k for k in _paths(content) if k]))
+    holder = content
+    for part in key[:-1]:
+        holder = holder[part]
+    holder[key[-1]] = data.draw(STRANGE)
+    try:
+        path.write_text(tomli_w.dumps(content), encoding="utf-8")
+    except (TypeError, ValueError):  # not writable as TOML (a list of tables and values mixed, say)
+        return
+    checked, merged = cli("check", folder), cli("merge", folder)
+    assert "Traceback" not in checked.output + merged.output
+    assert merged.exit_code in (0, 2) and checked.exit_code in (0, 1), (checked.output, merged.output)
+    assert (checked.exit_code == 1) == (merged.exit_code == 2), (key, checked.output, merged.output)
+    if merged.exit_code == 2:
+        assert merged.stderr.removeprefix("postmortem: ").rstrip("\n") in checked.stdout.splitlines()

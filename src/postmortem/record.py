@@ -253,14 +253,15 @@ def _entry(shape: _Shape, kind: str, entry: Any, key: Key, points: int) -> None:
 
 
 def _section(shape: _Shape, section: Any, key: Key, ids: dict[str, Key]) -> None:
-    kind = section.get("kind") if isinstance(section, dict) else None
+    given = section.get("kind") if isinstance(section, dict) else None
+    kind = given if isinstance(given, str) else None  # a list or table is no kind (and cannot be looked up)
     lists = {SECTION_LISTS[kind]} if kind in SECTION_LISTS else set() if kind in KINDS else set(SECTION_LISTS.values())
     section = shape.table(section, key, _SECTION | lists)
     if section is None:
         return
     shape.text(section, "id", key, required=True)
     if kind not in KINDS:
-        shape.bad((*key, "kind"), f"must be one of {', '.join(KINDS)}, not {_shown(kind)}")
+        shape.bad((*key, "kind"), f"must be one of {', '.join(KINDS)}, not {_shown(given)}")
         return
     shape.text(section, "heading", key)
     shape.text(section, "prompt", key)
