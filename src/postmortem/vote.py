@@ -70,28 +70,25 @@ def check(votes: dict[str, int], available: list[dict[str, Any]], dots: int) -> 
 
 
 def voter(session: Session, name: str | None, token: str | None) -> Response:
-    """The voter's own response: found by name, or by token when the post-mortem is anonymous."""
+    """The voter's own finished response: found by name, or by token when the post-mortem is
+    anonymous. A draft is sent to finish first: merge leaves drafts out, and their votes with them."""
     qset = session.question_set()
     if session.anonymous:
         if name is not None:
             raise PostmortemError("this post-mortem is anonymous: vote with the token you were given (--token), not a name")
-        found = session_mod.find_response(session.folder, session_mod.token_for(session.folder, token, new=False), qset)
-        return _finished(session, found) if found is not None else found
-    if token is not None:
-        raise PostmortemError("--token is for anonymous post-mortems; give your --name")
-    if name is None or not name.strip():
-        raise PostmortemError("give your --name")
-    response = session_mod.find_response(session.folder, name.strip(), qset)
+        who = session_mod.token_for(session.folder, token, new=False)
+    else:
+        if token is not None:
+            raise PostmortemError("--token is for anonymous post-mortems; give your --name")
+        if name is None or not name.strip():
+            raise PostmortemError("give your --name")
+        who = name.strip()
+    response = session_mod.find_response(session.folder, who, qset)
     if response is None:
         raise PostmortemError(
-            f"{escape.plain(name)} has no response in {session_mod.responses_dir(session.folder)}: "
+            f"{escape.plain(who)} has no response in {session_mod.responses_dir(session.folder)}: "
             f"only participants vote, so answer first (postmortem start {session.folder})"
         )
-    return _finished(session, response)
-
-
-def _finished(session: Session, response: Response) -> Response:
-    """Only a finished response's votes count (merge leaves drafts out): a draft is sent to finish first."""
     if not response.complete:
         raise PostmortemError(
             f"your answers are an unfinished draft, and merge counts only finished responses' votes: "
