@@ -111,4 +111,5 @@ def test_a_hand_broken_carried_over_list_is_named(cli, tmp_path: Path) -> None:
     record.write_text(text.replace("participant_count = 1\n", 'participant_count = 1\ncarried_over = "A1"\n', 1), encoding="utf-8")
     result = cli("render", tmp_path / "one")
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"postmortem: {record}: carried_over must be a list of [[carried_over]] tables, each with a text"
+    line = record.read_text(encoding="utf-8").splitlines().index('carried_over = "A1"') + 1
+    assert result.stderr.strip() == f"postmortem: {record}:{line}: carried_over must be a list of tables, not text"

@@ -120,7 +120,7 @@ def test_record_problems_and_duplicate_id(cli, tmp_path: Path) -> None:
     duplicate_line = [n for n, line in enumerate(record.read_text().splitlines(), 1) if line == 'id = "A1"'][1]
     result = cli("check", record)
     assert result.exit_code == 1
-    assert result.stdout == f"{record}:{duplicate_line}: action id 'A1' is used twice\n"
+    assert result.stdout == f"{record}:{duplicate_line}: sections[3].items[2].id 'A1' is used twice (first at sections[3].items[1].id)\n"
 
     lines = text.splitlines()
     lines[lines.index('project = "Billing migration"')] = 'project = ""'
@@ -131,7 +131,7 @@ def test_record_problems_and_duplicate_id(cli, tmp_path: Path) -> None:
     problems = json.loads(result.stdout)
     assert [(p["line"], p["problem"]) for p in problems] == [
         (lines.index('project = ""') + 1, "project must be a non-empty string"),
-        (second_kind - 1, "sections[2] needs an id and a kind (items, text, rating, choice, people, scores, events)"),
+        (second_kind + 1, "sections[2].kind must be one of items, text, rating, choice, people, scores, events, not 'bogus'"),
     ]
 
 
@@ -184,8 +184,8 @@ def test_a_misnamed_or_second_response_of_one_person(cli, tmp_path: Path) -> Non
     line = text.splitlines().index('name = "Kyle"') + 1
     assert result.stdout.splitlines() == [
         f"{responses / 'kyle-old.toml'}:{line}: the response of 'Kyle' must be named kyle.toml; {SECOND}",
+        f"{responses / 'zz-linda.toml'}:{line}: claims the same participant 'LINDA' as {responses / 'linda.toml'}; remove one of the two files",
         f"{responses / 'zz-linda.toml'}:{line}: the response of 'LINDA' must be named linda.toml; {SECOND}",
-        f"{responses / 'zz-linda.toml'}:{line}: 'LINDA' answered in linda.toml too; merge would count them twice",
     ]
 
 

@@ -269,7 +269,7 @@ def test_question_set_with_errors_names_file_and_question(cli, tmp_path: Path) -
     own.write_text('title = "Bad"\n[[questions]]\nid = "wins"\nkind = "list"\nprompt = "Wins?"\nhelp = "x"\n', encoding="utf-8")
     result = cli("start", tmp_path / "pm", "--project", "P", "--format", own, "--answers", write_answers(tmp_path, "Ann", {}))
     assert result.exit_code == 2
-    assert f"{own}: question 'wins': kind must be one of" in result.stderr
+    assert f"{own}:4: question 'wins': kind must be one of" in result.stderr
 
 
 def test_formats_lists_every_set_and_shows_one_in_full(cli) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import read, write_answers
 
+from postmortem import answers as answers_mod
 from postmortem import session as session_mod
 
 PROJECT = ["--project", "Colorado office compliance rollout", "--date", "2026-11-20"]
@@ -189,6 +190,12 @@ def test_a_name_never_writes_outside_the_responses_folder(cli, tmp_path: Path, n
     before = tree(tmp_path)
 
     result = answer(cli, folder, name)
+    if not answers_mod.visible(name):  # a name nobody can read is refused, before anything is written
+        assert result.exit_code == 2 and "has no visible character" in result.stderr
+        assert {k: v for k, v in tree(tmp_path).items() if not k.startswith("answers-")} == {
+            k: v for k, v in before.items() if not k.startswith("answers-")
+        }
+        return
     assert result.exit_code == 0, result.stderr
     after = tree(tmp_path)
     new = sorted(set(after) - set(before))

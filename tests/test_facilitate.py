@@ -135,7 +135,7 @@ def test_a_duplicate_id_or_broken_record_is_refused_and_left_as_it_was(cli, tmp_
     for command in (["merge", folder], ["edit", "A2", folder, "--owner", "Kim"], ["render", folder]):
         result = cli(*command)
         assert result.exit_code == 2
-        assert result.stderr.strip() == f"postmortem: {path}:{line}: action id 'A1' is used twice"
+        assert result.stderr.strip() == f"postmortem: {path}:{line}: sections[3].items[3].id 'A1' is used twice (first at sections[3].items[1].id)"
         assert path.read_text(encoding="utf-8") == edited
 
     broken = text.replace('id = "A3"', 'id = "A3', 1)

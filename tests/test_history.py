@@ -91,7 +91,7 @@ def test_no_recurring_themes_and_a_bad_record(cli, tmp_path: Path) -> None:
     result = cli("history", tmp_path)
     assert result.exit_code == 2
     assert "Solo" in result.stdout and "No recurring themes" in result.stdout
-    assert f"{bad}: date must be a date" in result.stderr
+    assert f"{bad}:3: date must be a date" in result.stderr
 
 
 def test_escape_sequences_never_reach_the_terminal(cli, tmp_path: Path) -> None:

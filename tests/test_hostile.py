@@ -69,7 +69,7 @@ SYNTAX_CASES = [
     ("deep-dotted-key", lambda good: _deep_dotted_key(), 2, "invalid TOML: a key nested more than 64 levels deep"),
     ("deep-headers", lambda good: _deep_headers(), 2 + store.MAX_KEY_DEPTH, "invalid TOML: a key nested more than 64 levels deep"),
     ("too-big", _too_big, None, "larger than 1024 KiB"),
-    ("newer-schema", lambda good: good.replace("schema_version = 1", "schema_version = 7").encode(), None,
+    ("newer-schema", lambda good: good.replace("schema_version = 1", "schema_version = 7").encode(), 1,
      "schema_version 7 is newer than this postmortem supports (1); upgrade postmortem"),
 ]
 SYNTAX_IDS = {case[0] for case in SYNTAX_CASES}
@@ -108,10 +108,10 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
 
 def _answers_cases():
     yield from SYNTAX_CASES
-    yield ("wrong-type", lambda good: good.replace('role = "Ops"', "role = 3").encode(), None, "role must be a string")
-    yield ("wrong-answer-type", lambda good: good.replace("rating = 4", 'rating = "4"').encode(), None,
+    yield ("wrong-type", lambda good: good.replace('role = "Ops"', "role = 3").encode(), 3, "role must be a string")
+    yield ("wrong-answer-type", lambda good: good.replace("rating = 4", 'rating = "4"').encode(), 7,
            "answers.rating must be a whole number from 1 to 5, not '4'")
-    yield ("unknown-key", lambda good: good.replace('role = "Ops"', 'colour = "red"').encode(), None,
+    yield ("unknown-key", lambda good: good.replace('role = "Ops"', 'colour = "red"').encode(), 3,
            "unknown key 'colour' (an answers file has schema_version, name, role, answers)")
 
 
@@ -137,11 +137,11 @@ def test_start_refuses_broken_answers_into_an_existing_post_mortem(cli, folder: 
 
 def _response_cases():
     yield from SYNTAX_CASES
-    yield ("wrong-type", lambda good: good.replace('status = "complete"', "status = 1").encode(), None,
+    yield ("wrong-type", lambda good: good.replace('status = "complete"', "status = 1").encode(), 4,
            "status must be 'complete' or 'draft', not 1")
     yield ("wrong-answer-type", lambda good: good.replace('went_well = ["Clear scope"]', 'went_well = "Pairing"').encode(),
-           None, "answers.went_well must be a list")
-    yield ("unknown-key", lambda good: good.replace('role = "Ops"', 'colour = "red"').encode(), None, "unknown key 'colour'")
+           7, "answers.went_well must be a list")
+    yield ("unknown-key", lambda good: good.replace('role = "Ops"', 'colour = "red"').encode(), 3, "unknown key 'colour'")
 
 
 @pytest.mark.parametrize(("case", "make", "line", "problem"), list(_response_cases()), ids=lambda v: v if isinstance(v, str) else "")
@@ -158,12 +158,17 @@ def test_merge_refuses_a_broken_response_and_leaves_the_record_alone(cli, folder
 
 def _record_cases():
     yield from SYNTAX_CASES
-    yield ("wrong-type", lambda good: good.replace('project = "Billing migration"', "project = 3").encode(), None,
-           "project must be a non-empty string")
-    yield ("wrong-date", lambda good: good.replace("date = 2026-11-02", 'date = "soon"').encode(), None,
-           "date must be a date such as 2026-11-20")
-    yield ("wrong-sections", lambda good: good.replace("[[sections]]", "[[sectionz]]").encode(), None,
-           "sections must be a list of [[sections]] tables")
+    yield ("wrong-type", lambda good: good.replace('project = "Billing migration"', "project = 3").encode(), _line_of("project"),
+           "project must be text, not a number")
+    yield ("wrong-date", lambda good: good.replace("date = 2026-11-02", 'date = "soon"').encode(), _line_of("date"),
+           "date must be a date such as 2026-11-20, not 'soon'")
+    yield ("wrong-sections", lambda good: good.replace("[[sections]]", "[[sectionz]]").encode(), _line_of("[[sections]]"),
+           "sectionz is not a key of the record here (known: ...")
+
+
+def _line_of(start: str):
+    """The line of a good file that starts with start."""
+    return lambda good: next(n for n, line in enumerate(good.splitlines(), 1) if line.startswith(start))
 
 
 @pytest.mark.parametrize(("case", "make", "line", "problem"), list(_record_cases()), ids=lambda v: v if isinstance(v, str) else "")
@@ -218,7 +223,7 @@ def test_session_file_problems_stop_every_command_with_one_line(cli, folder: Pat
     for args in (["merge", folder], ["start", folder, "--name", "Cy", "--no-input"]):
         result = cli(*args)
         assert result.exit_code == 2 and "Traceback" not in result.output
-        assert result.stderr.startswith(f"postmortem: {session}: schema_version 3 is newer") and "upgrade postmortem" in result.stderr
+        assert result.stderr.startswith(f"postmortem: {session}:1: schema_version 3 is newer") and "upgrade postmortem" in result.stderr
         assert len(result.stderr.splitlines()) == 1
     session.write_bytes(b"project = 'X'\ndate = 2026-11-02\n<<<<<<< ours\n")
     _expect_one_line(cli("merge", folder), session, 3, "git conflict marker; resolve the conflict first")
@@ -228,7 +233,7 @@ def test_a_response_is_refused_even_when_its_dates_are_fine(cli, folder: Path) -
     # a TOML date where text is expected names the key; it is not quietly turned into text
     bad = folder / "responses" / "bob.toml"
     bad.write_text(GOOD_RESPONSE.replace('["Clear scope"]', "[2026-11-02]"), encoding="utf-8")
-    _expect_one_line(cli("merge", folder), bad, None, "answers.went_well[1] must be text or a table")
+    _expect_one_line(cli("merge", folder), bad, 7, "answers.went_well[1] must be text or a table")
     assert dt.date(2026, 11, 2)  # keeps the import honest
 
 

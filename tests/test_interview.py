@@ -396,3 +396,26 @@ def test_ctrl_c_at_an_improvements_owner_keeps_the_text_just_typed(tmp_path: Pat
     draft = tomllib.loads((folder / "responses" / "ann.toml").read_text(encoding="utf-8"))
     assert draft["status"] == "draft" and draft["done"] == ["went_well", "went_poorly"]
     assert draft["answers"] == {"improvements": ["Daily check-in at 9:00"]}
+
+
+def test_a_resumed_interview_asks_the_owner_and_due_date_it_was_stopped_at(tmp_path: Path) -> None:
+    folder = tmp_path / "retro"
+    run = drive(start_args(folder), "\r" + "\r" + "Daily check-in at 9:00\r" + CTRL_C)
+    assert run.code == 130
+    resumed = drive(start_args(folder), lines("Kyle", "2026-12-15", "") + STAKEHOLDERS + TAKEAWAYS + RATING)
+    assert_no_hang(resumed)
+    assert resumed.code == 0, resumed.result.stderr
+    assert "Who would do it?" in resumed.screen.split("Daily check-in at 9:00")[1]
+    assert read(response_file(folder))["answers"]["improvements"] == [
+        {"text": "Daily check-in at 9:00", "owner": "Kyle", "due": dt.date(2026, 12, 15)}
+    ]
+
+
+def test_a_resumed_interview_asks_the_role_it_was_stopped_at(tmp_path: Path) -> None:
+    folder = tmp_path / "retro"
+    run = drive(start_args(folder), "\r\r\r" + "Jessica\r" + CTRL_C)  # stopped at Jessica's role
+    assert run.code == 130
+    resumed = drive(start_args(folder), lines("VP", "Compliance", "") + TAKEAWAYS + RATING)
+    assert_no_hang(resumed)
+    assert resumed.code == 0, resumed.result.stderr
+    assert read(response_file(folder))["answers"]["stakeholders"] == [{"name": "Jessica", "role": "VP", "interest": "Compliance"}]

@@ -36,7 +36,7 @@ TYPICAL: dict[str, Callable[[Path, Path], list]] = {
     "render": lambda f, tmp: ["render", f, "-o", f / "report.md"],
     "formats": lambda f, tmp: ["formats", "classic"],
     "edit": lambda f, tmp: ["edit", "A1", f, "--owner", "Kim"],
-    "move": lambda f, tmp: ["move", "Daily check-in", f, "--out"],
+    "move": lambda f, tmp: ["move", "Daily check-in.", f, "--out"],
     "publish": lambda f, tmp: ["publish", f, tmp / "wiki", "--style", "plain"],
     "vote": lambda f, tmp: ["vote", f, "--name", "Ann", "--votes", "A1=1"],
     "actions": lambda f, tmp: ["actions", "--all", f],
@@ -63,7 +63,7 @@ def merged(tmp_path_factory) -> Path:
     folder = tmp / "pm"
     for name, answers in (
         ("Ann", {"went_well": ["Clear scope"], "improvements": ["Daily check-in"], "rating": 4}),
-        ("Bob", {"went_poorly": ["Unannounced drop-ins"], "improvements": ["Daily check-in"]}),
+        ("Bob", {"went_poorly": ["Unannounced drop-ins"], "improvements": ["Daily check-in."]}),  # a second wording, to move out
     ):
         answers_file = write_answers(tmp, name, answers, role="Dev")
         assert cli("start", folder, "--project", "Billing migration", "--date", "2026-11-02", "--answers", answers_file).exit_code == 0

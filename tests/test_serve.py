@@ -235,7 +235,7 @@ def test_facilitator_sees_status_merges_shows_the_report_and_counts_votes(cli, t
     assert "Vote on the improvements" not in site.get(linda).text  # no record yet
 
     merged = site.post(f"{site.f}/merge", {}, page=f"{site.f}/", status=200).text
-    assert "Merged 1 response(s) into record.toml; 1 unfinished draft(s) left out: Kyle." in merged
+    assert "Merged 1 response(s) into record.toml; 1 unfinished draft(s) left out: Kyle; " in merged and " group(s), " in merged
     assert "Open the report" in merged and "<td>A2</td>" in merged
     assert f'id="participants-link" readonly value="http://testserver{site.p}/"' in merged  # to copy and share
     report = site.get(f"{site.f}/report").text

@@ -160,7 +160,7 @@ def test_status_warns_about_a_bad_response_and_goes_on(cli, tmp_path: Path) -> N
     result = cli("status", folder)
     assert result.exit_code == 0, result.output
     assert "3 answered" in result.stdout
-    assert f"{folder / 'responses' / 'broken.toml'}: status must be 'complete' or 'draft'" in result.stderr
+    assert f"{folder / 'responses' / 'broken.toml'}:2: status must be 'complete' or 'draft'" in result.stderr
     assert "postmortem check" in result.stderr
 
 

@@ -10,7 +10,8 @@ Normal form, by question kind:
 - scores: list of {key: str, dimension: int, ...}
 - events: list of {"time": str, "what": str}; the time as given (a TOML date-time or time is
           kept in its ISO form), read as a moment only when merged (see `parse_time`)
-Errors name the key that is wrong, such as `answers.improvements[2].due` or `answers.timeline[2].time`.
+Errors name the key that is wrong, such as `answers.improvements[2].due` or `answers.timeline[2].time`,
+and carry it as a key path (errors.PostmortemError.key), from which the line is found.
 """
 
 from __future__ import annotations
@@ -19,27 +20,33 @@ import datetime as dt
 import re
 from typing import Any
 
-from postmortem.errors import PostmortemError
+from postmortem.errors import Key, PostmortemError, dotted, kept
 from postmortem.escape import plain
 from postmortem.questionsets import EVENT_FIELDS, PEOPLE_FIELDS, Question, QuestionSet
 
 MAX_TEXT = 4000
 
 
-def _string(value: Any, key: str, *, required: bool = False) -> str:
+def visible(text: str) -> str:
+    """text without surrounding space; empty when it has only invisible characters (it would show as nothing)."""
+    text = text.strip()
+    return "" if text and not text.isprintable() and not plain(text) else text
+
+
+def _string(value: Any, key: Key, *, required: bool = False) -> str:
     if not isinstance(value, str):
-        raise PostmortemError(f"{key} must be text, not {type(value).__name__}")
-    value = value.strip()
-    if value and not value.isprintable() and not plain(value):  # only invisible characters: it would show as nothing
-        value = ""
+        raise PostmortemError(f"{dotted(key)} must be text, not {type(value).__name__}", key=key)
+    value = visible(value)
     if required and not value:
-        raise PostmortemError(f"{key} must not be empty")
+        raise PostmortemError(f"{dotted(key)} must not be empty", key=key)
     if len(value) > MAX_TEXT:
-        raise PostmortemError(f"{key} is longer than {MAX_TEXT} characters")
+        raise PostmortemError(f"{dotted(key)} is longer than {MAX_TEXT} characters", key=key)
     return value
 
 
-def parse_date(value: Any, key: str) -> dt.date:
+def parse_date(value: Any, key: str | Key) -> dt.date:
+    """value as a date: a TOML date, or text such as 2026-12-15; key names it in the error (an
+    option such as "--due", or a key path)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
@@ -49,7 +56,8 @@ def parse_date(value: Any, key: str) -> dt.date:
             return dt.date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise PostmortemError(f"{key} must be a date such as 2026-12-15, not {value!r}")
+    named = key if isinstance(key, str) else dotted(key)
+    raise PostmortemError(f"{named} must be a date such as 2026-12-15, not {value!r}", key=() if isinstance(key, str) else key)
 
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
@@ -80,121 +88,127 @@ def parse_time(text: str, day: dt.date) -> dt.datetime | None:
     return None
 
 
-def _time_text(value: Any, key: str) -> str:
+def _time_text(value: Any, key: Key) -> str:
     """An event time as the string it will be shown as: text as typed, TOML date-times in ISO form."""
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     return _string(value, key, required=True)
 
 
-def _table(value: Any, key: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+def _table(value: Any, key: Key, allowed: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise PostmortemError(f"{key} must be text or a table")
+        raise PostmortemError(f"{dotted(key)} must be text or a table", key=key)
     unknown = sorted(set(value) - set(allowed))
     if unknown:
-        raise PostmortemError(f"{key}.{unknown[0]} is not a known field (known: {', '.join(allowed)})")
+        raise PostmortemError(f"{dotted((*key, unknown[0]))} is not a known field (known: {', '.join(allowed)})", key=(*key, unknown[0]))
     return value
 
 
-def _item(value: Any, key: str, question: Question) -> dict[str, Any]:
+def _item(value: Any, key: Key, question: Question) -> dict[str, Any]:
     if isinstance(value, str):
         value = {"text": value}
     table = _table(value, key, ("text", *question.fields))
-    item: dict[str, Any] = {"text": _string(table.get("text"), f"{key}.text", required=True)}
+    item: dict[str, Any] = {"text": _string(table.get("text"), (*key, "text"), required=True)}
     for field in question.fields:
         if field not in table:
             continue
         if field == "due":
-            item["due"] = parse_date(table["due"], f"{key}.due")
+            item["due"] = parse_date(table["due"], (*key, "due"))
         elif field == "type":
-            if text := _string(table["type"], f"{key}.type"):
-                item["type"] = check_type(question, text, f"{key}.type")
-        elif text := _string(table[field], f"{key}.{field}"):
+            if text := _string(table["type"], (*key, "type")):
+                item["type"] = check_type(question, text, (*key, "type"))
+        elif text := _string(table[field], (*key, field)):
             item[field] = text
     return item
 
 
-def check_type(question: Question, text: str, key: str) -> str:
+def check_type(question: Question, text: str, key: Key) -> str:
     """One of the question's types, matched regardless of case."""
     match = next((t for t in question.types if t.casefold() == text.strip().casefold()), None)
     if match is None:
-        raise PostmortemError(f"{key} must be one of {', '.join(map(repr, question.types))}, not {text!r}")
+        raise PostmortemError(f"{dotted(key)} must be one of {', '.join(map(repr, question.types))}, not {text!r}", key=key)
     return match
 
 
-def _event(value: Any, key: str) -> dict[str, str]:
+def _event(value: Any, key: Key) -> dict[str, str]:
     if not isinstance(value, dict):
-        raise PostmortemError(f"{key} must be a table such as {{ time = \"14:02\", what = \"...\" }}")
+        raise PostmortemError(f"{dotted(key)} must be a table such as {{ time = \"14:02\", what = \"...\" }}", key=key)
     table = _table(value, key, EVENT_FIELDS)
     if "time" not in table:
-        raise PostmortemError(f"{key}.time is missing: when did it happen? (such as 14:02 or 2026-11-18T14:02)")
+        raise PostmortemError(f"{dotted((*key, 'time'))} is missing: when did it happen? (such as 14:02 or 2026-11-18T14:02)", key=key)
     if "what" not in table:
-        raise PostmortemError(f"{key}.what is missing: what happened?")
-    return {"time": _time_text(table["time"], f"{key}.time"), "what": _string(table["what"], f"{key}.what", required=True)}
+        raise PostmortemError(f"{dotted((*key, 'what'))} is missing: what happened?", key=key)
+    return {"time": _time_text(table["time"], (*key, "time")), "what": _string(table["what"], (*key, "what"), required=True)}
 
 
-def _person(value: Any, key: str) -> dict[str, str]:
+def _person(value: Any, key: Key) -> dict[str, str]:
     if isinstance(value, str):
         value = {"name": value}
     table = _table(value, key, PEOPLE_FIELDS)
-    person = {"name": _string(table.get("name"), f"{key}.name", required=True)}
+    person = {"name": _string(table.get("name"), (*key, "name"), required=True)}
     for field in PEOPLE_FIELDS[1:]:
-        person[field] = _string(table.get(field, ""), f"{key}.{field}")
+        person[field] = _string(table.get(field, ""), (*key, field))
     return person
 
 
-def _score(value: Any, key: str, question: Question) -> int:
+def _score(value: Any, key: Key, question: Question) -> int:
     top = len(question.labels)
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= top:
-        raise PostmortemError(f"{key} must be a whole number from 1 to {top}, not {value!r}")
+        raise PostmortemError(f"{dotted(key)} must be a whole number from 1 to {top}, not {value!r}", key=key)
     return value
 
 
-def _scores(value: Any, key: str, question: Question) -> dict[str, Any]:
+def _scores(value: Any, key: Key, question: Question) -> dict[str, Any]:
     table = _table(value, key, (question.key, *question.dimensions))
-    entry: dict[str, Any] = {question.key: _string(table.get(question.key), f"{key}.{question.key}", required=True)}
+    entry: dict[str, Any] = {question.key: _string(table.get(question.key), (*key, question.key), required=True)}
     for dimension in question.dimensions:
         if dimension in table:
-            entry[dimension] = _score(table[dimension], f"{key}.{dimension}", question)
+            entry[dimension] = _score(table[dimension], (*key, dimension), question)
     return entry
 
 
-def _list(value: Any, key: str) -> list[Any]:
+def _list(value: Any, key: Key) -> list[Any]:
     if not isinstance(value, list):
-        raise PostmortemError(f"{key} must be a list")
+        raise PostmortemError(f"{dotted(key)} must be a list", key=key)
     return value
 
 
-def check_answer(question: Question, value: Any, key: str) -> Any:
-    """One answer in normal form, or a PostmortemError naming key."""
+_ENTRY = {"items": _item, "people": _person, "events": _event, "scores": _scores}
+
+
+def check_answer(question: Question, value: Any, key: Key, every: list[PostmortemError] | None = None) -> Any:
+    """One answer in normal form, or a PostmortemError naming key (every: see check_answers)."""
     kind = question.kind
-    if kind == "items":
-        return [_item(v, f"{key}[{i + 1}]", question) for i, v in enumerate(_list(value, key))]
-    if kind == "people":
-        return [_person(v, f"{key}[{i + 1}]") for i, v in enumerate(_list(value, key))]
-    if kind == "events":
-        return [_event(v, f"{key}[{i + 1}]") for i, v in enumerate(_list(value, key))]
-    if kind == "scores":
-        return [_scores(v, f"{key}[{i + 1}]", question) for i, v in enumerate(_list(value, key))]
+    if kind in _ENTRY:
+        entry = _ENTRY[kind]
+        extra = (question,) if kind in ("items", "scores") else ()
+        checked = (kept(every, entry, v, (*key, i), *extra) for i, v in enumerate(_list(value, key)))
+        return [e for e in checked if e is not None]
     if kind == "rating":
         return _score(value, key, question)
     if kind == "choice":
         text = _string(value, key)
         if text not in question.choices:
-            raise PostmortemError(f"{key} must be one of {', '.join(map(repr, question.choices))}, not {text!r}")
+            raise PostmortemError(f"{dotted(key)} must be one of {', '.join(map(repr, question.choices))}, not {text!r}", key=key)
         return text
     return _string(value, key)
 
 
-def check_answers(qset: QuestionSet, answers: Any, prefix: str = "answers") -> dict[str, Any]:
-    """All answers in normal form, in the set's question order; unanswered questions are left out."""
+def check_answers(qset: QuestionSet, answers: Any, every: list[PostmortemError] | None = None) -> dict[str, Any]:
+    """All answers in normal form, in the set's question order; unanswered questions are left out.
+    The first problem is raised; with every (a list), every problem is added to it instead."""
+    key: Key = ("answers",)
     if not isinstance(answers, dict):
-        raise PostmortemError(f"{prefix} must be a table")
-    unknown = [k for k in answers if qset.question(k) is None]
-    if unknown:
-        known = ", ".join(q.id for q in qset.questions)
-        raise PostmortemError(f"{prefix}.{unknown[0]} is not a question of the {qset.id!r} set (its questions: {known})")
-    return {q.id: check_answer(q, answers[q.id], f"{prefix}.{q.id}") for q in qset.questions if q.id in answers}
+        raise PostmortemError("answers must be a table", key=key)
+    known = ", ".join(q.id for q in qset.questions)
+    for name in (k for k in answers if qset.question(k) is None):
+        kept(every, _unknown, (*key, name), qset.id, known)
+    checked = ((q.id, kept(every, check_answer, q, answers[q.id], (*key, q.id), every)) for q in qset.questions if q.id in answers)
+    return {qid: value for qid, value in checked if value is not None}
+
+
+def _unknown(key: Key, set_id: str, known: str) -> None:
+    raise PostmortemError(f"{dotted(key)} is not a question of the {set_id!r} set (its questions: {known})", key=key)
 
 
 def to_toml(answers: dict[str, Any]) -> dict[str, Any]:

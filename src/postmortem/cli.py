@@ -145,7 +145,7 @@ def _read_answers(source: str) -> tuple[dict, str]:
     from postmortem import store
 
     if source == "-":
-        return store.parse_toml(sys.stdin.buffer.read(store.MAX_BYTES + 1), "<stdin>"), "<stdin>"
+        return store.parse_limited(sys.stdin.buffer.read(store.MAX_BYTES + 1), "<stdin>"), "<stdin>"
     return store.read_toml(Path(source)), source
 
 
@@ -275,6 +275,10 @@ def merge(
 
     merged = merging.merge_folder(directory, history or [])
     _report_unreadable(merged.unreadable)
+    from postmortem.escape import plain
+
+    for line in merged.uncounted:
+        _say(f"postmortem: {plain(line)}")
     _say(merged.summary())
 
 
@@ -283,7 +287,7 @@ def merge(
 @_bulk()
 def render(
     target: Path = typer.Argument(Path("."), help="The post-mortem folder, or a record.toml."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout (- is stdout)."),
     template: Optional[str] = typer.Option(
         None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
     ),
@@ -304,7 +308,7 @@ def render(
     text = render_mod.render_markdown(record, template)
     if to == "html":
         text = render_mod.markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
-    if output is None:
+    if output is None or str(output) == "-":
         _out(text)
         return
     store.atomic_write_text(output, text)

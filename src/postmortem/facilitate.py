@@ -12,8 +12,8 @@ from postmortem import record as record_mod
 from postmortem.answers import parse_date
 from postmortem.errors import PostmortemError
 from postmortem.merge import same_wording
+from postmortem.record import STATUSES
 
-STATUSES = ("open", "in progress", "done", "dropped")
 
 
 def change(path: Path, edit: Callable[[dict[str, Any]], str]) -> str:
@@ -75,9 +75,33 @@ def set_text(record: dict[str, Any], field: str, text: str) -> str:
     return f"{field} updated."
 
 
+FIELDS = ("owner", "due", "notes", "status")  # what the facilitator sets on an item (status "open" is the default)
+
+
+def _fold(source: dict[str, Any], target: dict[str, Any]) -> None:
+    """target takes over source, whose last wording moves to it: source's id goes to target's
+    former_ids (votes for it count for target, and it is never given again), and each facilitator
+    field target lacks. A field both set differently is refused: nothing is dropped unseen."""
+    for field in FIELDS:
+        mine, theirs = source.get(field), target.get(field)
+        if mine in (None, "", "open") or mine == theirs:
+            continue
+        if theirs not in (None, "", "open"):
+            name = target.get("id") or repr(target["text"])
+            raise PostmortemError(
+                f"{source.get('id') or repr(source['text'])} has {field} {mine!r} and {name} has {theirs!r}; "
+                f"moving its last wording would lose one: edit one of them first"
+            )
+        target[field] = mine
+    folded = [str(i) for i in (source.get("id"), *source.get("former_ids", [])) if i]
+    if folded:
+        target["former_ids"] = list(dict.fromkeys([*target.get("former_ids", []), *folded]))
+
+
 def move_wording(record: dict[str, Any], wording: str, *, to: str | None = None) -> str:
     """Move a wording (case and spacing aside) to another item of its section, or, with to=None,
-    out into an item of its own."""
+    out into an item of its own. An item's last wording cannot move out (it is an item of its own
+    already); moved to another item, that item takes over its id, votes and fields (_fold)."""
     wanted = same_wording(wording)
     found = [(s, i) for s, i in _items(record) if any(same_wording(w) == wanted for w in i.get("wordings") or [i["text"]])]
     if not found:
@@ -85,8 +109,12 @@ def move_wording(record: dict[str, Any], wording: str, *, to: str | None = None)
     section, source = found[0]
     words = source.get("wordings") or [source["text"]]
     moved = [w for w in words if same_wording(w) == wanted]
+    rest = [w for w in words if w not in moved]
     if to is None:
-        target: dict[str, Any] = {"text": moved[0], "count": 0, "raised_by": []}
+        if not rest:
+            name = source.get("id") or "its item"
+            raise PostmortemError(f"{wording!r} is the only wording of {name}, an item of its own already; nothing to move out")
+        target: dict[str, Any] = {"text": moved[0], "count": 0, "raised_by": [], "wordings": moved}
         section["items"].append(target)
     else:
         target = next(
@@ -94,14 +122,13 @@ def move_wording(record: dict[str, Any], wording: str, *, to: str | None = None)
         )
         if target is None or target is source:
             raise PostmortemError(f"no other item {to!r} in the section {section['id']!r}")
+        if not rest:
+            _fold(source, target)
         target["wordings"] = list(dict.fromkeys([*(target.get("wordings") or [target["text"]]), *moved]))
-    rest = [w for w in words if w not in moved]
     if not rest:
         section["items"].remove(source)
     else:
         source["wordings"] = rest
         if source["text"] in moved:
             source["text"] = rest[0]
-    if to is None:
-        target["wordings"] = moved
     return f"Moved {wording!r} {'to ' + to if to else 'into an item of its own'}; run merge to recount."

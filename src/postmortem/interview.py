@@ -221,6 +221,25 @@ def ask_question(question: Question, response: Response, save: Callable[[], None
             answers.pop(question.id, None)
 
 
+def _finish_last(question: Question, response: Response, save: Callable[[], None]) -> None:
+    """A question not yet done that has entries was interrupted in its last entry, maybe before
+    that entry's owner, due date or role was asked: those are asked again (what was given is the default)."""
+    entries = response.answers.get(question.id)
+    if not entries or question.kind not in ("items", "people"):
+        return
+    last = entries[-1]
+    if question.kind == "items":
+        if question.fields:
+            say(f"  {plain(last['text'])}", "fg:ansigray")
+            _ask_fields(question, last, save, editing=True)
+        return
+    say(f"  - {plain(last['name'])}", "fg:ansigray")
+    last["role"] = ask_text("  Role", default=last.get("role", ""))
+    save()
+    last["interest"] = ask_text("  What did they need from the project?", default=last.get("interest", ""))
+    save()
+
+
 def run(qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None) -> Response:
     """Interview for every question not yet done; the response is saved after each answer."""
     pending = [q for q in qset.questions if q.id not in response.done]
@@ -235,6 +254,7 @@ def run(qset: QuestionSet, response: Response, save: Callable[[Response], None],
         say(question.help.strip(), "fg:ansigray")
         if question.kind in LIST_KINDS:
             say(question.prompt)
+        _finish_last(question, response, lambda: save(response))
         ask_question(question, response, lambda: save(response), nudge)
         response.done.append(question.id)
         save(response)

@@ -30,7 +30,7 @@ def _distinct(values: Iterable[str]) -> list[str]:
 
 
 def _wordings(item: dict[str, Any]) -> list[str]:
-    """Every wording an item stands for: its `wordings`, or its text alone."""
+    """Every wording an item stands for: its `wordings`, or its text alone (an item added by hand)."""
     return [w for w in item.get("wordings") or [item.get("text", "")] if isinstance(w, str)]
 
 
@@ -110,10 +110,39 @@ def _fill(question: Question, item: dict[str, Any], entries: list[tuple[str, dic
         value = next((entry[field] for _, entry in entries if entry.get(field)), None)
         if value and field not in item:
             item[field] = value
-    every = list(dict.fromkeys([*wordings, *(entry["text"] for _, entry in entries)]))
-    if every != [item["text"]]:
-        item["wordings"] = every
+    # every wording, even when it is only the text: a text the facilitator retypes keeps its wordings
+    item["wordings"] = list(dict.fromkeys([*wordings, *(entry["text"] for _, entry in entries)]))
     return item
+
+
+def _ids(item: dict[str, Any]) -> list[str]:
+    """The ids an action answers to: its own, and those of the actions `move` folded into it."""
+    return [str(i) for i in (item.get("id"), *item.get("former_ids", [])) if i]
+
+
+def _deleted(section: dict[str, Any], raised: set[str]) -> list[dict[str, Any]]:
+    """The actions deleted from the record by hand whose wordings are still raised: deleting means
+    dropping, so each comes back with its id, status `dropped` and the wordings it stood for (from
+    the section's `ledger`: the wordings of every id, own or folded, at the last merge), never
+    under a new id. A missing id whose wordings another item now holds (it was folded into an
+    action deleted since) goes to that item's `former_ids`, so its votes still count."""
+    items = [i for i in section.get("items", []) if isinstance(i, dict)]
+    present = {action_id.casefold() for item in items for action_id in _ids(item)}
+    holder = {same_wording(w): item for item in items for w in _wordings(item)}
+    restored = []
+    for action_id, wordings in section.get("ledger", {}).items():
+        if action_id.casefold() in present:
+            continue
+        left = [w for w in wordings if same_wording(w) not in holder]
+        if any(same_wording(w) in raised for w in left):
+            item = {"text": left[0], "wordings": left, "id": action_id, "status": "dropped"}
+            restored.append(item)
+            holder.update((same_wording(w), item) for w in left)
+        elif wordings and same_wording(wordings[0]) in holder:
+            held = holder[same_wording(wordings[0])]
+            held["former_ids"] = [*held.get("former_ids", []), action_id]
+        present.add(action_id.casefold())
+    return restored
 
 
 def _assign_action_ids(items: list[dict[str, Any]], next_id: int) -> int:
@@ -321,10 +350,14 @@ def _section(
         given = _by_content(given)
     if question.kind == "items":
         raised = [(name, entry) for name, entries in given for entry in entries]
-        items = _merge_items(question, raised, previous.get("items", []))
+        earlier = previous.get("items", [])
+        if question.actions:
+            earlier = earlier + _deleted(previous, {same_wording(entry["text"]) for _, entry in raised})
+        items = _merge_items(question, raised, earlier)
         if question.actions:
             section["actions"] = True
             next_id = _assign_action_ids(items, next_id)
+            section["ledger"] = {i: item["wordings"] for item in items if item.get("wordings") for i in _ids(item)}
         section["items"] = items
     elif question.kind == "events":
         section["events"] = _merge_events([(name, e) for name, events in given for e in events], clock)
@@ -372,15 +405,18 @@ def build_record(
     responses: list[Response],
     previous: dict[str, Any] | None = None,
     carried_over: list[dict[str, Any]] | None = None,
+    uncounted: list[str] | None = None,
 ) -> dict[str, Any]:
     """The merged record of every complete response; ids and facilitator edits kept from previous;
-    carried_over: the still-open actions of earlier post-mortems (followup.carried_over)."""
+    carried_over: the still-open actions of earlier post-mortems (followup.carried_over);
+    uncounted: gets a line for every vote not counted, and why (vote.tally)."""
     previous = previous or {}
     complete = sorted((r for r in responses if r.complete), key=lambda r: r.name.casefold())
     earlier_sections = {s.get("id"): s for s in previous.get("sections", []) if isinstance(s, dict)}
-    next_id = max(
+    next_id = max(  # past every id ever given: an id is never given twice
         [previous.get("next_action_id", 1)]
-        + [_id_number(i.get("id")) + 1 for s in earlier_sections.values() for i in s.get("items", [])]
+        + [_id_number(i) + 1 for s in earlier_sections.values() for item in s.get("items", []) for i in _ids(item)]
+        + [_id_number(i) + 1 for s in earlier_sections.values() for i in s.get("ledger", {})]
     )
     clock = make_clock(qset, complete, session.date)
     sections = []
@@ -389,7 +425,9 @@ def build_record(
         sections.append(section)
     from postmortem import vote
 
-    vote.tally(session, sections, responses)  # drafts' votes count too: voting is an act of its own
+    not_counted = vote.tally(session, sections, responses)
+    if uncounted is not None:
+        uncounted += not_counted
     record: dict[str, Any] = {
         "schema_version": store.SCHEMA_VERSION,
         "project": session.project,

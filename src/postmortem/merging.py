@@ -19,6 +19,7 @@ class Merged:
     carried: int  # open actions carried over from earlier post-mortems
     unreadable: list[PostmortemError]  # earlier records that could not be read (skipped)
     anonymous: bool
+    uncounted: list[str]  # votes not counted, each with its file and why
 
     def summary(self) -> str:
         """One line: how many responses went in, and what was left out or carried over."""
@@ -49,12 +50,13 @@ def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
     session = session_mod.load_session(folder)
     qset = session.question_set()
     paths = session_mod.response_paths(folder)
-    responses = [session_mod.read_response(p, qset) for p in track(paths, len(paths), "Reading responses")]
+    responses = [session_mod.read_response(p, qset, dots=session.dots) for p in track(paths, len(paths), "Reading responses")]
     session_mod.check_distinct(paths, responses)
     record_path = folder / session_mod.RECORD_FILE
     carried, unreadable = followup.carried_over(folder, session.project, session.date, list(history))
+    uncounted: list[str] = []
     with record_mod.locked(record_path):
         previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
-        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried)
+        record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried, uncounted=uncounted)
         record_mod.save_record(record_path, record)
-    return Merged(record_path, record, merge_mod.drafts(responses), len(carried), unreadable, session.anonymous)
+    return Merged(record_path, record, merge_mod.drafts(responses), len(carried), unreadable, session.anonymous, uncounted)

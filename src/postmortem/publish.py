@@ -130,14 +130,18 @@ def _page_name(pages: Path, record: dict[str, Any]) -> str:
 # --- the index ------------------------------------------------------------------------------
 
 
-def _entries(pages: Path, current: _Entry) -> list[_Entry]:
-    """Every post-mortem published in pages (its record and its page both there), newest first."""
+def _entries(pages: Path, current: _Entry, skipped: list[str]) -> list[_Entry]:
+    """Every post-mortem published in pages (its record and its page both there), newest first;
+    a record that does not read is left out of the index and named in skipped."""
     entries = {current.name: current}
     for path in sorted(pages.glob(f"{PAGE_PREFIX}*{RECORD_SUFFIX}")):
         name = path.name[: -len(RECORD_SUFFIX)]
         if name in entries or not (pages / f"{name}.md").is_file():
             continue
-        entries[name] = _entry(name, record_mod.load_record(path))
+        try:
+            entries[name] = _entry(name, record_mod.load_record(path))
+        except PostmortemError as err:
+            skipped.append(f"left out of the index: {err}")
     return sorted(entries.values(), key=lambda e: (e.date, e.project.casefold(), e.name), reverse=True)
 
 
@@ -309,7 +313,8 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
         if style == "mkdocs":
             _, mkdocs_text = _docs_dir(wiki)  # read again under the lock: another publish may have changed it
         name = _page_name(pages, record)
-        entries = _entries(pages, _entry(name, record))
+        skipped: list[str] = []
+        entries = _entries(pages, _entry(name, record), skipped)
         index_path = pages / index_name
         index_text = splice(
             _read_optional(index_path), index_table(entries, style), INDEX_MARKERS, index_path, "Post-mortems"
@@ -327,7 +332,7 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
         _confine(wiki, [pages], [path for path, _ in writes] + [published_record])  # refuse before writing anything
         pages.mkdir(parents=True, exist_ok=True)
         with record_mod.locked(published_record):
-            warnings = _closed_in_wiki(published_record, record) if published_record.exists() else []
+            warnings = skipped + (_closed_in_wiki(published_record, record) if published_record.exists() else [])
             # all on disk before any is replaced; then the page, the record beside it, and what links to them
             store.atomic_write_all([writes[0], (published_record, record_text), *writes[1:]])
     return Published(page=pages / f"{name}.md", record=published_record, index=index_path, others=[p for p, _ in writes[2:]], warnings=warnings)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
-from postmortem.errors import PostmortemError, about
+from postmortem.errors import Key, PostmortemError, about, kept
 from postmortem.resources import templates_dir
 
 KINDS = ("items", "text", "rating", "choice", "people", "scores", "events")
@@ -82,95 +82,107 @@ def source_file(name: str) -> Path:
     return candidate
 
 
-def _text(data: dict[str, Any], key: str, where: str, *, required: bool = True) -> str:
+def _text(data: dict[str, Any], key: str, where: str, *, required: bool = True, at: Key = ()) -> str:
     value = data.get(key, "")
     if not isinstance(value, str) or (required and not value.strip()):
-        raise PostmortemError(f"{where}{key} must be a non-empty string")
+        raise PostmortemError(f"{where}{key} must be a non-empty string", key=(*at, key))
     return value.strip()
 
 
-def _strings(data: dict[str, Any], key: str, where: str) -> tuple[str, ...]:
+def _strings(data: dict[str, Any], key: str, where: str, at: Key) -> tuple[str, ...]:
     value = data.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise PostmortemError(f"{where}{key} must be a list of non-empty strings")
+        raise PostmortemError(f"{where}{key} must be a list of non-empty strings", key=(*at, key))
     return tuple(v.strip() for v in value)
 
 
 def _question(data: Any, index: int) -> Question:
+    at: Key = ("questions", index)
     if not isinstance(data, dict):
-        raise PostmortemError(f"question {index + 1} must be a table")
+        raise PostmortemError(f"question {index + 1} must be a table", key=at)
     qid = data.get("id")
     if not isinstance(qid, str) or not qid.isidentifier():
-        raise PostmortemError(f"question {index + 1}: id must be a name such as went_well, not {qid!r}")
+        raise PostmortemError(f"question {index + 1}: id must be a name such as went_well, not {qid!r}", key=(*at, "id"))
     where = f"question {qid!r}: "
     allowed = set(Question.__dataclass_fields__)
     unknown = sorted(set(data) - allowed)
     if unknown:
-        raise PostmortemError(f"{where}unknown key {unknown[0]!r}")
+        raise PostmortemError(f"{where}unknown key {unknown[0]!r}", key=(*at, unknown[0]))
     kind = data.get("kind")
     if kind not in KINDS:
-        raise PostmortemError(f"{where}kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    fields = _strings(data, "fields", where)
+        raise PostmortemError(f"{where}kind must be one of {', '.join(KINDS)}, not {kind!r}", key=(*at, "kind"))
+    fields = _strings(data, "fields", where, at)
     bad = [f for f in fields if f not in ITEM_FIELDS]
     if bad or (fields and kind != "items"):
-        raise PostmortemError(f"{where}fields are for items questions and may be {', '.join(ITEM_FIELDS)}")
-    labels = _strings(data, "labels", where) or (DEFAULT_LABELS if kind in ("rating", "scores") else ())
+        raise PostmortemError(f"{where}fields are for items questions and may be {', '.join(ITEM_FIELDS)}", key=(*at, "fields"))
+    labels = _strings(data, "labels", where, at) or (DEFAULT_LABELS if kind in ("rating", "scores") else ())
     if kind in ("rating", "scores") and not 2 <= len(labels) <= 10:
-        raise PostmortemError(f"{where}labels must name 2 to 10 points of the scale")
-    types = _strings(data, "types", where)
+        raise PostmortemError(f"{where}labels must name 2 to 10 points of the scale", key=(*at, "labels"))
+    types = _strings(data, "types", where, at)
     if types and "type" not in fields:
-        raise PostmortemError(f"{where}types are for an items question whose fields include \"type\"")
+        raise PostmortemError(f"{where}types are for an items question whose fields include \"type\"", key=(*at, "types"))
     if len({t.casefold() for t in types}) != len(types):
-        raise PostmortemError(f"{where}types must not repeat a type")
+        raise PostmortemError(f"{where}types must not repeat a type", key=(*at, "types"))
     if "type" in fields and not types:
         types = DEFAULT_TYPES
-    choices = _strings(data, "choices", where)
+    choices = _strings(data, "choices", where, at)
     if kind == "choice" and len(choices) < 2:
-        raise PostmortemError(f"{where}choices must list at least two answers")
-    dimensions = _strings(data, "dimensions", where)
+        raise PostmortemError(f"{where}choices must list at least two answers", key=(*at, "choices"))
+    dimensions = _strings(data, "dimensions", where, at)
     if kind == "scores" and not (dimensions and all(d.isidentifier() for d in dimensions)):
-        raise PostmortemError(f"{where}dimensions must list names such as response_time")
+        raise PostmortemError(f"{where}dimensions must list names such as response_time", key=(*at, "dimensions"))
     actions = data.get("actions", False)
     if not isinstance(actions, bool) or (actions and kind != "items"):
-        raise PostmortemError(f"{where}actions must be true or false, and only on an items question")
+        raise PostmortemError(f"{where}actions must be true or false, and only on an items question", key=(*at, "actions"))
     blame_check = data.get("blame_check", False)
     if not isinstance(blame_check, bool) or (blame_check and kind not in ("items", "text")):
-        raise PostmortemError(f"{where}blame_check must be true or false, and only on an items or text question")
-    prompt = _text(data, "prompt", where)
+        raise PostmortemError(f"{where}blame_check must be true or false, and only on an items or text question", key=(*at, "blame_check"))
+    prompt = _text(data, "prompt", where, at=at)
     return Question(
         id=qid,
         kind=kind,
         prompt=prompt,
-        help=_text(data, "help", where),
-        heading=_text(data, "heading", where, required=False) or prompt,
+        help=_text(data, "help", where, at=at),
+        heading=_text(data, "heading", where, required=False, at=at) or prompt,
         fields=fields,
         actions=actions,
         labels=labels,
         choices=choices,
         dimensions=dimensions,
-        key=_text(data, "key", where, required=False) or "team",
+        key=_text(data, "key", where, required=False, at=at) or "team",
         types=types,
         blame_check=blame_check,
     )
 
 
-def parse(data: dict[str, Any], source: Path | str) -> QuestionSet:
-    """Validate a question set read from source; errors name the file and the question."""
+def parse(data: dict[str, Any], source: Path | str, every: list[PostmortemError] | None = None) -> QuestionSet:
+    """Validate a question set read from source; errors name the file and the question.
+    every: a list that gets every problem (one per question at most) instead of the first raised."""
     with about(source):
-        store.check_schema_version(data, source)
+        kept(every, store.check_schema_version, data)
         questions = data.get("questions")
         if not isinstance(questions, list) or not questions:
-            raise PostmortemError("needs at least one [[questions]] table")
-        parsed = tuple(_question(q, i) for i, q in enumerate(questions))
+            raise PostmortemError("needs at least one [[questions]] table", key=("questions",))
+        checked = [kept(every, _question, q, i) for i, q in enumerate(questions)]
+        parsed = tuple(q for q in checked if q is not None)
         ids = [q.id for q in parsed]
         duplicate = next((i for i in ids if ids.count(i) > 1), None)
         if duplicate:
-            raise PostmortemError(f"question {duplicate!r}: id used twice")
+            where = ("questions", len(ids) - 1 - ids[::-1].index(duplicate), "id")
+            kept(every, _fail, f"question {duplicate!r}: id used twice", where)
         default_id = Path(source).stem
+        texts = {
+            name: kept(every, lambda n: _text(data, n, "", required=n == "title"), name)
+            for name in ("id", "title", "description", "intro")
+        }
         return QuestionSet(
-            id=_text(data, "id", "", required=False) or default_id,
-            title=_text(data, "title", ""),
-            description=_text(data, "description", "", required=False),
-            intro=_text(data, "intro", "", required=False),
+            id=texts["id"] or default_id,
+            title=texts["title"] or "",
+            description=texts["description"] or "",
+            intro=texts["intro"] or "",
             questions=parsed,
         )
+
+
+def _fail(message: str, key: Key) -> None:
+    raise PostmortemError(message, key=key)

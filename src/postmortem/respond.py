@@ -19,18 +19,19 @@ ANSWER_KEYS = ("schema_version", "name", "role", "answers")
 def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str | None, role: str | None) -> Response:
     """A complete response from answers-file data (PRODUCT.md §5); errors name the file and key."""
     with about(source):
-        store.check_schema_version(data, source)
+        store.check_schema_version(data)
         unknown = sorted(set(data) - set(ANSWER_KEYS))
         if unknown:
-            raise PostmortemError(f"unknown key {unknown[0]!r} (an answers file has {', '.join(ANSWER_KEYS)})")
+            raise PostmortemError(f"unknown key {unknown[0]!r} (an answers file has {', '.join(ANSWER_KEYS)})", key=(unknown[0],))
         given_name = name if name is not None else data.get("name")
         if not isinstance(given_name, str) or not given_name.strip():
-            raise PostmortemError("name is missing: give it in the file or with --name")
+            raise PostmortemError("name is missing: give it in the file or with --name", key=("name",))
         given_role = role if role is not None else data.get("role", "")
         if not isinstance(given_role, str):
-            raise PostmortemError("role must be a string")
+            raise PostmortemError("role must be a string", key=("role",))
         checked = answers_mod.check_answers(qset, data.get("answers", {}))
-    return Response(given_name.strip(), given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
+        given_name = session_mod.check_name(given_name)
+    return Response(given_name, given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
 
 
 def interview(
@@ -72,7 +73,7 @@ def ask_name(session: Session, tell: Callable[[str], None]) -> str:
     from postmortem import interview as interview_mod
 
     while True:
-        name = interview_mod.ask_text("Your name", validate=lambda t: bool(t.strip()) or "Please give a name")
+        name = interview_mod.ask_text("Your name", validate=lambda t: bool(answers_mod.visible(t)) or "Please give a name")
         owner = _other_owner(session.folder, name)
         if owner is None:
             return name

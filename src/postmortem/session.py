@@ -14,7 +14,7 @@ from typing import Any
 
 from postmortem import answers as answers_mod
 from postmortem import questionsets, store
-from postmortem.errors import PostmortemError, about
+from postmortem.errors import PostmortemError, about, kept
 from postmortem.questionsets import QuestionSet
 
 SESSION_FILE = "postmortem.toml"
@@ -92,32 +92,49 @@ def load_session(folder: Path) -> Session:
         return parse_session(store.read_toml(path), folder)
 
 
-def parse_session(data: dict[str, Any], folder: Path) -> Session:
-    """The session that postmortem.toml's data describes, checked; errors name the key."""
-    store.check_schema_version(data, "")
-    unknown = sorted(set(data) - {"schema_version", "project", "format", "date", "anonymous", "invited", "dots", "nudges"})
-    if unknown:
-        raise PostmortemError(f"unknown key {unknown[0]!r}")
-    project = data.get("project")
-    if not isinstance(project, str) or not project.strip():
-        raise PostmortemError("project must be a non-empty string")
-    fmt = data.get("format", "classic")
-    if not isinstance(fmt, str):
-        raise PostmortemError("format must be a string")
-    anonymous = data.get("anonymous", False)
-    if not isinstance(anonymous, bool):
-        raise PostmortemError("anonymous must be true or false")
-    invited = data.get("invited", [])
-    if not isinstance(invited, list) or not all(isinstance(n, str) for n in invited):
-        raise PostmortemError("invited must be a list of names")
-    dots = data.get("dots", DEFAULT_DOTS)
-    if not isinstance(dots, int) or isinstance(dots, bool) or not 1 <= dots <= 100:
-        raise PostmortemError(f"dots must be a whole number from 1 to 100, not {dots!r}")
-    nudges = data.get("nudges", True)
-    if not isinstance(nudges, bool) and not (isinstance(nudges, list) and all(n in ("tangible", "blame") for n in nudges)):
-        raise PostmortemError(f"nudges must be true, false or a list of 'tangible' and 'blame', not {nudges!r}")
-    date = answers_mod.parse_date(data.get("date"), "date")
-    return Session(folder, project.strip(), fmt, date, anonymous, invited, dots, nudges=nudges)
+SESSION_KEYS = ("schema_version", "project", "format", "date", "anonymous", "invited", "dots", "nudges")
+
+
+def _unknown_key(name: str) -> None:
+    raise PostmortemError(f"unknown key {name!r}", key=(name,))
+
+
+def _typed(data: dict[str, Any], name: str, default: Any, fits: Any, wanted: str) -> Any:
+    """data[name] (default when missing), which fits(value) must accept; else an error naming it
+    (wanted: what it must be, where "{!r}" stands for the value given)."""
+    value = data.get(name, default)
+    if not fits(value):
+        raise PostmortemError(f"{name} must be {wanted.format(value)}", key=(name,))
+    return value
+
+
+def _is_whole(value: Any, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def parse_session(data: dict[str, Any], folder: Path, every: list[PostmortemError] | None = None) -> Session:
+    """The session that postmortem.toml's data describes, checked; errors name the key.
+    every: a list that gets every problem (errors.kept) instead of the first being raised."""
+    kept(every, store.check_schema_version, data)
+    for name in sorted(set(data) - set(SESSION_KEYS)):
+        kept(every, _unknown_key, name)
+    project = kept(every, _typed, data, "project", None, lambda v: isinstance(v, str) and v.strip(), "a non-empty string")
+    fmt = kept(every, _typed, data, "format", "classic", lambda v: isinstance(v, str), "a string")
+    anonymous = kept(every, _typed, data, "anonymous", False, lambda v: isinstance(v, bool), "true or false")
+    invited = kept(
+        every, _typed, data, "invited", [], lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"
+    )
+    dots = kept(every, _typed, data, "dots", DEFAULT_DOTS, lambda v: _is_whole(v, 1, 100), "a whole number from 1 to 100, not {!r}")
+    nudges = kept(
+        every, _typed, data, "nudges", True,
+        lambda v: isinstance(v, bool) or isinstance(v, list) and all(n in ("tangible", "blame") for n in v),
+        "true, false or a list of 'tangible' and 'blame', not {!r}",
+    )
+    date = kept(every, answers_mod.parse_date, data.get("date"), ("date",))
+    return Session(
+        folder, (project or "").strip(), fmt or "classic", date or dt.date.min, bool(anonymous), invited or [],
+        dots or DEFAULT_DOTS, nudges=True if nudges is None else nudges,
+    )
 
 
 def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = None, anonymous: bool = False) -> Session:
@@ -149,8 +166,8 @@ def add_invitees(folder: Path, names: list[str]) -> list[str]:
         invited = list(session.invited)
         added = []
         for name in (n.strip() for n in names):
-            if not name:
-                raise PostmortemError("an invited name must not be empty")
+            if not answers_mod.visible(name):
+                raise PostmortemError("an invited name must not be empty or only invisible characters")
             if not any(same_person(name, known) for known in invited):
                 invited.append(name)
                 added.append(name)
@@ -204,80 +221,113 @@ def response_paths(folder: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if not p.name.startswith("."))
 
 
+RESPONSE_KEYS = ("schema_version", "name", "role", "status", "updated", "done", "answers", "votes")
+
+
 def _name_field(data: dict[str, Any], key: str = "name") -> str:
     name = data.get(key)
     if not isinstance(name, str) or not name.strip():
-        raise PostmortemError(f"{key} must be a non-empty string")
+        raise PostmortemError(f"{key} must be a non-empty string", key=(key,))
+    return check_name(name)
+
+
+def check_name(name: str) -> str:
+    """A participant's name without surrounding space; one of only invisible characters is refused
+    (it would be an empty heading in the report and a name nobody can type again)."""
+    if not answers_mod.visible(name):
+        raise PostmortemError(f"the name {name!r} has no visible character; give a name people can read", key=("name",))
     return name.strip()
 
 
-def parse_response(data: dict[str, Any], qset: QuestionSet, source: Path | str) -> Response:
-    with about(source):
-        store.check_schema_version(data, source)
-        unknown = sorted(set(data) - {"schema_version", "name", "role", "status", "updated", "done", "answers", "votes"})
-        if unknown:
-            raise PostmortemError(f"unknown key {unknown[0]!r}")
-        status = data.get("status", "complete")
-        if status not in ("complete", "draft"):
-            raise PostmortemError(f"status must be 'complete' or 'draft', not {status!r}")
-        done = data.get("done", [])
-        if not isinstance(done, list) or not all(isinstance(d, str) for d in done):
-            raise PostmortemError("done must be a list of question ids")
-        updated = data.get("updated")
-        if updated is not None and not isinstance(updated, dt.datetime):
-            raise PostmortemError("updated must be a date and time")
-        role = data.get("role", "")
-        if not isinstance(role, str):
-            raise PostmortemError("role must be a string")
-        votes = data.get("votes", {})
-        if not isinstance(votes, dict) or not all(
-            isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in votes.values()
-        ):
-            raise PostmortemError("votes must be a table of action ids and whole numbers of dots, such as {A1 = 2, A3 = 1}")
-        return Response(
-            name=_name_field(data),
-            role=role.strip(),
-            answers=answers_mod.check_answers(qset, data.get("answers", {})),
-            complete=status == "complete",
-            done=done,
-            updated=updated,
-            votes=votes,
+def _votes(data: dict[str, Any], dots: int | None) -> dict[str, int]:
+    """The response's votes: whole numbers of dots per action id, at most dots in all (when known)."""
+    votes = data.get("votes", {})
+    if not isinstance(votes, dict) or not all(_is_whole(v, 0, 100) for v in votes.values()):
+        raise PostmortemError(
+            "votes must be a table of action ids and whole numbers of dots, such as {A1 = 2, A3 = 1}", key=("votes",)
         )
+    spent = sum(votes.values())
+    if dots is not None and spent > dots:
+        raise PostmortemError(f"votes spend {spent} dots, but each person has {dots}", key=("votes",))
+    return votes
 
 
-def read_response(path: Path, qset: QuestionSet) -> Response:
-    return parse_response(store.read_toml(path), qset, path)
+def parse_response(
+    data: dict[str, Any], qset: QuestionSet, source: Path | str, *, dots: int | None = None,
+    every: list[PostmortemError] | None = None,
+) -> Response:
+    """A response file's data, checked against the question set (and the session's dots, when
+    given); errors name source and key. every: a list that gets every problem instead (errors.kept)."""
+    with about(source):
+        kept(every, store.check_schema_version, data)
+        for name in sorted(set(data) - set(RESPONSE_KEYS)):
+            kept(every, _unknown_key, name)
+        status = kept(every, _typed, data, "status", "complete", lambda v: v in ("complete", "draft"), "'complete' or 'draft', not {!r}")
+        done = kept(
+            every, _typed, data, "done", [], lambda v: isinstance(v, list) and all(isinstance(d, str) for d in v),
+            "a list of question ids",
+        )
+        updated = kept(every, _typed, data, "updated", None, lambda v: v is None or isinstance(v, dt.datetime), "a date and time")
+        role = kept(every, _typed, data, "role", "", lambda v: isinstance(v, str), "a string")
+        votes = kept(every, _votes, data, dots)
+        name = kept(every, _name_field, data)
+        answers = kept(every, answers_mod.check_answers, qset, data.get("answers", {}), every)
+    return Response(
+        name=name or "",
+        role=(role or "").strip(),
+        answers=answers or {},
+        complete=status == "complete",
+        done=done or [],
+        updated=updated,
+        votes=votes or {},
+    )
 
 
-def read_responses(folder: Path, qset: QuestionSet) -> list[Response]:
-    """Every response file in the folder; two files claiming the same participant are an error naming both."""
+def read_response(path: Path, qset: QuestionSet, *, dots: int | None = None) -> Response:
+    return parse_response(store.read_toml(path), qset, path, dots=dots)
+
+
+def read_responses(folder: Path, qset: QuestionSet, *, dots: int | None = None) -> list[Response]:
+    """Every response file in the folder (see folder_problems)."""
     paths = response_paths(folder)
-    responses = [read_response(path, qset) for path in paths]
+    responses = [read_response(path, qset, dots=dots) for path in paths]
     check_distinct(paths, responses)
     return responses
 
 
-def check_distinct(paths: list[Path], responses: list[Response]) -> None:
-    """Two response files claiming the same participant: an error naming both (and the second one's name line)."""
+def folder_problems(read: list[tuple[Path, Response]]) -> list[PostmortemError]:
+    """Responses that do not fit together: a file not named for its author (`start` would not find
+    it, and would begin a second one), and two files claiming the same participant."""
+    found = []
     seen: dict[str, Path] = {}
-    for path, response in zip(paths, responses):
-        key = unicodedata.normalize("NFKC", response.name).casefold().strip()
-        if key not in seen:
-            seen[key] = path
-            continue
-        lines = path.read_text(encoding="utf-8").splitlines()
-        line = next((n for n, text in enumerate(lines, 1) if re.match(r"\s*name\s*=", text)), None)
-        raise PostmortemError(
-            f"claims the same participant {response.name!r} as {seen[key]}; remove one of the two files", path=path, line=line
-        )
+    for path, response in read:
+        person = unicodedata.normalize("NFKC", response.name).casefold().strip()
+        if person in seen:
+            found.append(PostmortemError(
+                f"claims the same participant {response.name!r} as {seen[person]}; remove one of the two files", path=path, key=("name",)
+            ))
+        seen.setdefault(person, path)
+        expected = f"{slugify(response.name)}.toml"
+        if path.name != expected:
+            found.append(PostmortemError(
+                f"the response of {response.name!r} must be named {expected}; `start` would not find it and would begin a second one",
+                path=path, key=("name",),
+            ))
+    return found
 
 
-def find_response(folder: Path, name: str, qset: QuestionSet) -> Response | None:
+def check_distinct(paths: list[Path], responses: list[Response]) -> None:
+    """The first of folder_problems, raised."""
+    for problem in folder_problems(list(zip(paths, responses)))[:1]:
+        raise problem
+
+
+def find_response(folder: Path, name: str, qset: QuestionSet, *, dots: int | None = None) -> Response | None:
     """This person's earlier response or draft, if any; another person's file is an error."""
     path = responses_dir(folder) / f"{slugify(name)}.toml"
     if not path.exists() and not path.is_symlink():
         return None
-    response = read_response(path, qset)
+    response = read_response(path, qset, dots=dots)
     if not same_person(response.name, name):
         raise name_taken(folder, name, response.name)
     return response
@@ -295,6 +345,7 @@ def name_taken(folder: Path, name: str, owner: str) -> PostmortemError:
 
 def save_response(folder: Path, response: Response) -> Path:
     """Write this person's response file atomically, never over another person's file."""
+    check_name(response.name)
     directory = responses_dir(folder)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{response.slug}.toml"

@@ -41,7 +41,7 @@ def collect(folder: Path) -> dict[str, Any]:
     responses = []
     for path in session_mod.response_paths(folder):
         try:
-            response = session_mod.read_response(path, qset)
+            response = session_mod.read_response(path, qset, dots=session.dots)
         except PostmortemError as err:
             problems.append({"file": str(err.path or path), "line": err.line, "problem": err.detail})
             continue

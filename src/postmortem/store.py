@@ -15,7 +15,8 @@ import tomli_w
 from postmortem.errors import PostmortemError
 
 SCHEMA_VERSION = 1
-MAX_BYTES = 1024 * 1024
+MAX_BYTES = 1024 * 1024  # a session, question set, response or answers file
+MAX_RECORD_BYTES = 256 * MAX_BYTES  # a record, written by merge from every response
 
 MAX_KEY_DEPTH = 64
 # A dotted key (a.b.c = 1, [a.b.c]) of more than MAX_KEY_DEPTH parts: tomli takes quadratic time
@@ -44,13 +45,14 @@ def parse_toml(raw: bytes, source: Path | str, *, low_memory: bool = False) -> d
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise PostmortemError(f"not valid UTF-8 (byte {err.start})", path=source, line=line) from None
+    refused = ""  # rtoml's message, when it has refused the text
     if not low_memory or len(raw) <= FAST_PARSE_MAX:
         import rtoml  # compiled (Rust): 2x faster than tomli, which counts over many files
 
         try:
             return rtoml.loads(text)
-        except rtoml.TomlParsingError:
-            pass  # the reference parser below gives the message; it may also read what rtoml refused
+        except rtoml.TomlParsingError as err:
+            refused = str(err)  # the reference parser below gives the message; it may also read what rtoml refused
     deep = _DEEP_KEY.search(text) if _MANY_DOTS.search(text) else None  # rtoml refuses them at once; tomli takes minutes
     if deep:
         line = text.count("\n", 0, deep.start()) + 1
@@ -71,32 +73,25 @@ def parse_toml(raw: bytes, source: Path | str, *, low_memory: bool = False) -> d
             line = int(match.group(1)) if match.group(1) else text.count("\n") + 1
         raise PostmortemError(f"invalid TOML: {message[:1].lower()}{message[1:]}", path=source, line=line) from None
     except RecursionError:
-        raise PostmortemError("invalid TOML: nested too deeply", path=source, line=_deep_line(text)) from None
+        raise PostmortemError("invalid TOML: nested too deeply", path=source, line=_deep_line(text, refused)) from None
 
 
-def _deep_line(text: str, limit: int = 100) -> int | None:
-    """The line where arrays and inline tables first nest more than limit deep (strings skipped):
-    the parser gives up with RecursionError there and names no line."""
-    depth, line, quote, index = 0, 1, "", 0
-    while index < len(text):
-        char = text[index]
-        if char == "\n":
-            line += 1
-        elif quote:
-            if char == "\\" and quote == '"':
-                index += 1
-            elif char == quote:
-                quote = ""
-        elif char in "\"'":
-            quote = char
-        elif char in "[{":
-            depth += 1
-            if depth > limit:
-                return line
-        elif char in "]}":
-            depth -= 1
-        index += 1
-    return None
+_RTOML_DEPTH = re.compile(r"max recursion depth met at line (\d+)")
+
+
+def _deep_line(text: str, message: str = "") -> int | None:
+    """The line where arrays and inline tables first nest too deeply. tomli's RecursionError names
+    none; rtoml's error does (its limit is lower, and it stops there at once): message is that
+    error when rtoml has already read the text."""
+    if not message:
+        import rtoml
+
+        try:
+            rtoml.loads(text)
+        except rtoml.TomlParsingError as err:
+            message = str(err)
+    match = _RTOML_DEPTH.search(message)
+    return int(match.group(1)) if match else None
 
 
 def read_toml(path: Path, *, max_bytes: int = MAX_BYTES, low_memory: bool = False) -> dict[str, Any]:
@@ -112,19 +107,24 @@ def read_toml(path: Path, *, max_bytes: int = MAX_BYTES, low_memory: bool = Fals
         raise PostmortemError("is a folder, not a file", path=path) from None
     except OSError as err:
         raise PostmortemError(f"cannot read: {err.strerror}", path=path) from None
+    return parse_limited(raw, path, max_bytes, low_memory=low_memory)
+
+
+def parse_limited(raw: bytes, source: Path | str, max_bytes: int = MAX_BYTES, *, low_memory: bool = False) -> dict[str, Any]:
+    """parse_toml of raw, read as max_bytes + 1 bytes at most: more than max_bytes is refused."""
     if len(raw) > max_bytes:
-        raise PostmortemError(f"larger than {max_bytes // 1024} KiB", path=path)
-    return parse_toml(raw, path, low_memory=low_memory)
+        raise PostmortemError(f"larger than {max_bytes // 1024} KiB", path=source)
+    return parse_toml(raw, source, low_memory=low_memory)
 
 
-def check_schema_version(data: dict[str, Any], path: Path | str) -> None:
+def check_schema_version(data: dict[str, Any]) -> None:
     version = data.get("schema_version", 1)
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise PostmortemError(f"schema_version must be a positive integer, not {version!r}", path=path)
+        raise PostmortemError(f"schema_version must be a positive integer, not {version!r}", key=("schema_version",))
     if version > SCHEMA_VERSION:
         raise PostmortemError(
             f"schema_version {version} is newer than this postmortem supports ({SCHEMA_VERSION}); upgrade postmortem",
-            path=path,
+            key=("schema_version",),
         )
 
 
@@ -222,6 +222,13 @@ def create_text_exclusive(path: Path, text: str) -> None:
     _sync_dir(path.parent)
 
 
-def write_toml(path: Path, data: dict[str, Any], *, exclusive: bool = False, fast: bool = False) -> None:
+def write_toml(path: Path, data: dict[str, Any], *, exclusive: bool = False, fast: bool = False, max_bytes: int = MAX_BYTES) -> None:
+    """Write data as TOML, atomically; refused, before anything is written, when the file would be
+    larger than max_bytes, the most its reader takes: nothing is written that cannot be read back."""
     text = dumps(data, fast=fast)
+    size = len(text) if text.isascii() else len(text.encode("utf-8"))
+    if size > max_bytes:
+        raise PostmortemError(
+            f"would be {size // 1024} KiB, over the {max_bytes // 1024} KiB that postmortem reads; nothing was written", path=path
+        )
     (create_text_exclusive if exclusive else atomic_write_text)(path, text)

@@ -70,21 +70,29 @@ def check(votes: dict[str, int], available: list[dict[str, Any]], dots: int) -> 
 
 
 def voter(session: Session, name: str | None, token: str | None) -> Response:
-    """The voter's own response: found by name, or by token when the post-mortem is anonymous."""
+    """The voter's own finished response: found by name, or by token when the post-mortem is
+    anonymous. A draft is sent to finish first: merge leaves drafts out, and their votes with them."""
     qset = session.question_set()
     if session.anonymous:
         if name is not None:
             raise PostmortemError("this post-mortem is anonymous: vote with the token you were given (--token), not a name")
-        return session_mod.find_response(session.folder, session_mod.token_for(session.folder, token, new=False), qset)
-    if token is not None:
-        raise PostmortemError("--token is for anonymous post-mortems; give your --name")
-    if name is None or not name.strip():
-        raise PostmortemError("give your --name")
-    response = session_mod.find_response(session.folder, name.strip(), qset)
+        who = session_mod.token_for(session.folder, token, new=False)
+    else:
+        if token is not None:
+            raise PostmortemError("--token is for anonymous post-mortems; give your --name")
+        if name is None or not name.strip():
+            raise PostmortemError("give your --name")
+        who = name.strip()
+    response = session_mod.find_response(session.folder, who, qset)
     if response is None:
         raise PostmortemError(
-            f"{escape.plain(name)} has no response in {session_mod.responses_dir(session.folder)}: "
+            f"{escape.plain(who)} has no response in {session_mod.responses_dir(session.folder)}: "
             f"only participants vote, so answer first (postmortem start {session.folder})"
+        )
+    if not response.complete:
+        raise PostmortemError(
+            f"your answers are an unfinished draft, and merge counts only finished responses' votes: "
+            f"finish them first (postmortem start {session.folder}), then vote"
         )
     return response
 
@@ -124,28 +132,38 @@ def ask(available: list[dict[str, Any]], dots: int, previous: dict[str, int]) ->
     return votes
 
 
-def tally(session: Session, sections: list[dict[str, Any]], responses: list[Response]) -> None:
-    """Each action's `votes`: the dots every response gave it; actions then go by votes, most first.
+def tally(session: Session, sections: list[dict[str, Any]], responses: list[Response]) -> list[str]:
+    """Each action's `votes`: the dots given to it; actions then go by votes, most first (only when
+    someone has voted; among equal votes, the order merge gave: count, id).
 
-    Only when someone has voted; the order among equal votes stays the one merge gave (count, id).
-    A response file spending more dots than the session allows (edited by hand) is refused."""
-    totals: Counter[str] = Counter()
+    The one rule of what counts: a dot counts when its voter's response is finished (merge leaves
+    drafts out) and it names an action of the record, by its id or by the id of an action `move`
+    folded into it (`former_ids`). Returns a line for every dot not counted, and why. (A response
+    spending more dots than the session gives is refused when it is read: session.parse_response.)"""
+    actions = {
+        action_id.casefold(): item
+        for section in sections if section.get("actions")
+        for item in section.get("items", [])
+        for action_id in (str(item.get("id", "")), *map(str, item.get("former_ids", [])))
+    }
+    totals: Counter[int] = Counter()
+    uncounted = []
     for response in responses:
-        spent = sum((response.votes or {}).values())
-        if spent > session.dots:
-            raise PostmortemError(
-                f"votes spend {spent} dots, but each person has {session.dots}",
-                path=session_mod.responses_dir(session.folder) / f"{response.slug}.toml",
-            )
         for action_id, number in (response.votes or {}).items():
-            totals[action_id.casefold()] += number
-    if not totals:
-        return
-    for section in sections:
-        if section.get("actions"):
-            for item in section.get("items", []):
-                item["votes"] = totals.get(str(item.get("id", "")).casefold(), 0)
-            section["items"].sort(key=lambda item: -item["votes"])
+            item = actions.get(action_id.casefold())
+            why = "the response is an unfinished draft" if not response.complete else None if item else "the record has no such action"
+            if why is None:
+                totals[id(item)] += number
+            elif number:
+                where = session_mod.responses_dir(session.folder) / f"{response.slug}.toml"
+                uncounted.append(f"{number} dot(s) for {action_id} in {where} not counted: {why}")
+    if any(response.votes for response in responses):
+        for section in sections:
+            if section.get("actions"):
+                for item in section.get("items", []):
+                    item["votes"] = totals[id(item)]
+                section["items"].sort(key=lambda item: -item["votes"])
+    return uncounted
 
 
 def describe(votes: dict[str, int]) -> str:
