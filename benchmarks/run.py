@@ -136,15 +136,24 @@ SYNONYMS = {
     "confusion": "misunderstanding", "weekly": "regular", "estimates": "estimations", "team": "group",
     "people": "folks", "ready": "done", "alerts": "alarms", "weeks": "months", "twice": "two times",
 }
-FOREIGN = (
-    "Die Übergabe zwischen den Schichten war unklar, niemand fühlte sich zuständig",
-    "La réunion de lancement était trop courte pour fixer les priorités",
-    "El equipo de soporte recibió la documentación demasiado tarde",
-    "リリース前のテストが足りなかった",
-    "交接文档写得很清楚，新同事很快就上手了",
-    "Тестовый стенд постоянно падал перед релизом",
-    "Η επικοινωνία με τον προμηθευτή ήταν πολύ αργή",
-)
+FOREIGN = {  # a few answers in other languages and scripts, per question
+    "went_well": (
+        "交接文档写得很清楚，新同事很快就上手了",
+        "La coordination avec l'équipe de Lyon a très bien fonctionné",
+        "Die Übergabe zwischen den Schichten lief reibungslos",
+    ),
+    "went_poorly": (
+        "リリース前のテストが足りなかった",
+        "El equipo de soporte recibió la documentación demasiado tarde",
+        "Тестовый стенд постоянно падал перед релизом",
+        "Η επικοινωνία με τον προμηθευτή ήταν πολύ αργή",
+    ),
+    "improvements": (
+        "Die Freigaben früher einplanen, nicht erst in der letzten Woche",
+        "Organiser un point quotidien de dix minutes à 9 h",
+        "毎週月曜日に短い進捗確認をする",
+    ),
+}
 FIRST_NAMES = (
     "Ana José Zoë Łukasz Siobhán Björn Chloé Nguyễn Ömer Priya Kwame Mei John Sarah Ahmed Fatima Lars Ingrid "
     "Raúl Søren Hana Tomás Olu Yuki Dmitri Aisha Mateo Noor Emeka Astrid Kenji Élodie Jürgen Anaïs Kyle Linda"
@@ -183,7 +192,7 @@ class Texts:
         """A new entry for `question`: a clause, then reasons, consequences or times up to its length."""
         rng = self.rng
         if rng.random() < 0.01:
-            return rng.choice(FOREIGN)
+            return rng.choice(FOREIGN[question])
         subject = rng.choice(ACCENTED) if rng.random() < 0.05 else zipf(rng, SUBJECTS, 0.7)
         shape = rng.random()
         if question == "improvements":
