@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 SEED = 20261123
-DATA_VERSION = "realistic"  # the stamp of data made by this generator: data of an older one is made again
+DATA_VERSION = "realistic"  # in the stamp of generated data: change it with the generator, so older data is made again
 PROJECT = "Organisation-wide rollout – phase 2"
 DATE = dt.date(2026, 11, 2)
 
