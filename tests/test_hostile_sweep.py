@@ -70,7 +70,9 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
     "check": lambda f, w, t: [["check", f], ["check", f, "--json"], ["check", t / "broken"]],
     "actions": lambda f, w, t: [
         ["actions", f], ["actions", f, "--json", "--all"], ["actions", f, "--csv", "--all"], ["actions", "done", "A1", f],
-        ["actions", "done", f"A1{ESC}", f],
+        ["actions", "done", f"A1{ESC}", f], ["actions", f, "--to", "github"], ["actions", f, "--to", "gitlab"],
+        ["actions", f, "--to", "jira-csv"], ["actions", "link", "A1", "https://example.org/issues/1", f],
+        ["actions", "link", "A1", f"https://example.org/{ESC}", f],
     ],
     "history": lambda f, w, t: [["history", f], ["history", f, "--json"], ["history", t / "broken"]],
     "vote": lambda f, w, t: [["vote", f, "--name", EVIL[0], "--votes", "A1=1"], ["vote", f, "--name", f"Nobody{ESC}", "--votes", "A1=1"]],

@@ -463,11 +463,12 @@ def _report_unreadable(errors: list) -> None:
 
 
 class _ActionsCommand(typer.core.TyperCommand):
-    """One command, three forms: `actions [PATH]...`, `actions done ID [PATH]...`, `actions reopen ID [PATH]...`.
-    (A sub-app could not also take bare PATHs: its group would read `done` as a path or a path as a command.)"""
+    """One command, four forms: `actions [PATH]...`, `actions done ID [PATH]...`, `actions reopen ID [PATH]...`,
+    `actions link ID URL [PATH]...`. (A sub-app could not also take bare PATHs: its group would read `done`
+    as a path or a path as a command.)"""
 
     def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
-        return ["[OPTIONS]", "[done ID | reopen ID]", "[PATH]..."]
+        return ["[OPTIONS]", "[done ID | reopen ID | link ID URL]", "[PATH]..."]
 
 
 @commands.command(cls=_ActionsCommand)
@@ -475,8 +476,8 @@ class _ActionsCommand(typer.core.TyperCommand):
 @_bulk()
 def actions(
     args: Optional[list[str]] = typer.Argument(
-        None, metavar="[done ID | reopen ID] [PATH]...",
-        help="Folders or record files to search (default .); `done ID` or `reopen ID` first to change one action.",
+        None, metavar="[done ID | reopen ID | link ID URL] [PATH]...",
+        help="Folders or record files to search (default .); `done ID`, `reopen ID` or `link ID URL` first to change one action.",
     ),
     open_only: bool = typer.Option(True, "--open/--all", help="Only actions still open or in progress (default), or all."),
     owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions."),
@@ -484,13 +485,27 @@ def actions(
     as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the actions as CSV."),
     today: Optional[str] = typer.Option(None, "--today", help="Count overdue and age from this date (YYYY-MM-DD); default today."),
+    to: Optional[str] = typer.Option(
+        None, "--to", help="github or gitlab: a script of `gh`/`glab issue create` commands; jira-csv: Jira's import CSV. Actions with a link are left out."
+    ),
+    config: Optional[Path] = typer.Option(None, "--config", help="The config file whose [people] table maps owners to logins (default: config.toml in the config folder)."),
 ) -> None:
     """Action items of every post-mortem under PATHs (post-mortem and wiki folders): who, by when,
-    overdue. `actions done ID` and `actions reopen ID` close or reopen one in its own record; an id
-    shared by several post-mortems takes the project first, as in colorado-office:A2."""
+    overdue. `actions done ID` and `actions reopen ID` close or reopen one in its own record, `actions
+    link ID URL` records its issue; an id shared by several post-mortems takes the project first, as
+    in colorado-office:A2."""
     from postmortem import followup
 
     words = list(args or [])
+    if words and words[0] == "link":
+        from postmortem import trackers
+
+        if len(words) < 3:
+            raise PostmortemError("`actions link` needs an action id and the issue's URL, such as A2 https://github.com/org/repo/issues/7")
+        found, errors = followup.load_records([Path(w) for w in words[3:]] or [Path(".")])
+        _report_unreadable(errors)
+        _say(trackers.set_link(found, words[1], words[2]))
+        return
     if words and words[0] in ("done", "reopen"):
         verb = words.pop(0)
         if not words:
@@ -500,12 +515,21 @@ def actions(
         _report_unreadable(errors)
         _say(followup.set_status(found, reference, "done" if verb == "done" else "open"))
         return
-    if as_json and as_csv:
-        raise PostmortemError("give --json or --csv, not both")
+    if sum((as_json, as_csv, to is not None)) > 1:
+        raise PostmortemError("give one of --json, --csv and --to")
+    if to is not None and to not in ("github", "gitlab", "jira-csv"):
+        raise PostmortemError(f"--to must be github, gitlab or jira-csv, not {to!r}")
     paths = [Path(w) for w in words] or [Path(".")]
+    if to is not None:
+        from postmortem import trackers
+
+        people = trackers.load_people(config)  # a bad config stops the export before any record is read
     found, errors = followup.load_records(paths)
     rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)
-    if as_json:
+    if to is not None:
+        chosen = trackers.unlinked(found, rows)
+        _out(trackers.jira_csv(chosen, people) if to == "jira-csv" else trackers.script(to, chosen, people))
+    elif as_json:
         from postmortem.escape import to_json
 
         _out(to_json(rows))
@@ -513,7 +537,10 @@ def actions(
         _out(followup.to_csv(rows))
     elif rows:
         _out(followup.actions_table(rows))
-    _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
+    if to is not None:
+        _say(f"{len(chosen)} action(s) to export from {len(found)} post-mortem(s); {len(rows) - len(chosen)} already have a link.")
+    else:
+        _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
     _report_unreadable(errors)
     if errors:
         raise typer.Exit(2)

@@ -24,7 +24,7 @@ RECORD_NAME = "record.toml"
 RECORD_SUFFIX = ".record.toml"
 SESSION_NAME = "postmortem.toml"
 OPEN = ("open", "in progress")
-ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record")
+ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record", "link")
 
 _ACTION_NUMBER = re.compile(r"(\d+)$")
 
@@ -146,7 +146,7 @@ def _id_key(action_id: str) -> tuple[int, str]:
 
 def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
     """One row per action item: project, date, id, action, owner, due, status, overdue, age (days
-    since the post-mortem), record (its file); oldest post-mortem first."""
+    since the post-mortem), record (its file), link (its issue's URL); oldest post-mortem first."""
     rows = []
     for entry in found:
         for item in record_actions(entry.record):
@@ -165,6 +165,7 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
                     "overdue": bool(due_date and due_date < today and status in OPEN),
                     "age": (today - entry.date).days,
                     "record": str(entry.path),
+                    "link": str(item.get("link") or ""),
                 }
             )
     rows.sort(key=lambda r: (r["date"], r["project"].casefold(), _id_key(r["id"])))
