@@ -54,6 +54,7 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
         ["start", f, "--answers", t / "eve.toml"],
         ["start", f, "--invite", f"Zed{ESC}"],
         ["start", t / "new", "--project", PROJECT, "--answers", t / "eve.toml"],
+        ["start", f, "--deadline", "2026-11-30"], ["start", t / "anon", "--deadline", f"x{ESC}"],
     ],
     "merge": lambda f, w, t: [["merge", f], ["merge", t / "anon"], ["merge", t / "linked"]],
     "render": lambda f, w, t: [
@@ -72,7 +73,7 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
         ["actions", f], ["actions", f, "--json", "--all"], ["actions", f, "--csv", "--all"], ["actions", "done", "A1", f],
         ["actions", "done", f"A1{ESC}", f], ["actions", f, "--to", "github"], ["actions", f, "--to", "gitlab"],
         ["actions", f, "--to", "jira-csv"], ["actions", "link", "A1", "https://example.org/issues/1", f],
-        ["actions", "link", "A1", f"https://example.org/{ESC}", f],
+        ["actions", "link", "A1", f"https://example.org/{ESC}", f], ["actions", f, "--ics", f / "actions.ics"],
     ],
     "history": lambda f, w, t: [["history", f], ["history", f, "--json"], ["history", t / "broken"]],
     "vote": lambda f, w, t: [["vote", f, "--name", EVIL[0], "--votes", "A1=1"], ["vote", f, "--name", f"Nobody{ESC}", "--votes", "A1=1"]],

@@ -149,7 +149,8 @@ def _read_answers(source: str) -> tuple[dict, str]:
     return store.read_toml(Path(source)), source
 
 
-def _invite(folder: Path, names: Optional[list[str]]) -> None:
+def _invite(folder: Path, names: Optional[list[str]], deadline=None) -> None:
+    """The facilitator's set-up of an existing session: who is invited, by when answers are due."""
     from postmortem import escape
     from postmortem import session as session_mod
 
@@ -157,6 +158,9 @@ def _invite(folder: Path, names: Optional[list[str]]) -> None:
         added = session_mod.add_invitees(folder, names)
         shown = ", ".join(escape.plain(n) for n in added)
         _say(f"Invited {shown}." if added else "Everyone named was invited already.")
+    if deadline:
+        session_mod.set_deadline(folder, deadline)
+        _say(f"Answers are due by {deadline}.")
 
 
 @commands.command()
@@ -177,6 +181,7 @@ def start(
     ),
     anonymous: bool = typer.Option(False, "--anonymous", help="When creating: no names kept; responses filed under random tokens."),
     token: Optional[str] = typer.Option(None, "--token", help="Anonymous post-mortem: the token you were given, to change your answers."),
+    deadline: Optional[str] = typer.Option(None, "--deadline", help="Answers are due by this day (YYYY-MM-DD); `actions --ics` and `remind` show it."),
 ) -> None:
     """Interview yourself for the post-mortem in DIRECTORY, creating it when there is none."""
     from postmortem import answers as answers_mod
@@ -185,6 +190,7 @@ def start(
     folder = directory
     existing = (folder / session_mod.SESSION_FILE).exists()
     session_date = answers_mod.parse_date(date, "--date") if date else None
+    due_by = answers_mod.parse_date(deadline, "--deadline") if deadline else None
     private = session_mod.load_session(folder).anonymous if existing else anonymous
     if existing and anonymous and not private:
         raise PostmortemError("this post-mortem is not anonymous; --anonymous only applies when creating one", path=folder)
@@ -194,13 +200,13 @@ def start(
         from postmortem import gitshare
 
         gitshare.check_work_tree(folder)
-    if invite and answers is None and name is None:  # the facilitator's set-up: no interview
+    if (invite or due_by) and answers is None and name is None:  # the facilitator's set-up: no interview
         if not existing:
             if not project:
                 raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
             session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
             _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-        _invite(folder, invite)
+        _invite(folder, invite, due_by)
         return
     interactive = answers is None and not no_input
     if interactive:
@@ -223,7 +229,7 @@ def start(
                     format = interview.ask_select("Question set", choices, default=default).split(":")[0]
                 session = session_mod.create_session(folder, project, format, session_date, anonymous)
                 _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-            _invite(folder, invite)
+            _invite(folder, invite, due_by)
             if private:
                 name, role = _anonymous_name(folder, token, name, role), ""
             elif name is None:
@@ -250,7 +256,7 @@ def start(
     if not existing:
         session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
         _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-    _invite(folder, invite)
+    _invite(folder, invite, due_by)
     path = session_mod.save_response(folder, response)
     from postmortem.escape import plain
 
@@ -488,6 +494,7 @@ def actions(
     to: Optional[str] = typer.Option(
         None, "--to", help="github or gitlab: a script of `gh`/`glab issue create` commands; jira-csv: Jira's import CSV. Actions with a link are left out."
     ),
+    ics: Optional[Path] = typer.Option(None, "--ics", metavar="FILE", help="Also write the due dates (and answering deadlines) as an iCalendar file."),
     config: Optional[Path] = typer.Option(None, "--config", help="The config file whose [people] table maps owners to logins (default: config.toml in the config folder)."),
 ) -> None:
     """Action items of every post-mortem under PATHs (post-mortem and wiki folders): who, by when,
@@ -526,6 +533,13 @@ def actions(
         people = trackers.load_people(config)  # a bad config stops the export before any record is read
     found, errors = followup.load_records(paths)
     rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)
+    if ics is not None:
+        from postmortem import calendar, session as session_mod, store
+
+        sessions, session_errors = followup.load_sessions(paths)
+        errors += session_errors
+        store.atomic_write_text(ics, calendar.ics(followup.items_of(found, rows), sessions, session_mod.now()).decode("utf-8"))
+        _say(f"Wrote {ics}.")
     if to is not None:
         chosen = trackers.unlinked(found, rows)
         _out(trackers.jira_csv(chosen, people) if to == "jira-csv" else trackers.script(to, chosen, people))

@@ -94,6 +94,31 @@ def record_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def load_sessions(paths: Iterable[Path]) -> tuple[list[Any], list[PostmortemError]]:
+    """The session of every post-mortem folder under paths (a postmortem.toml given by name too),
+    and an error for each one that does not read."""
+    from postmortem.session import load_session
+
+    folders: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            folders += [path.parent] if path.name == SESSION_NAME else []
+            continue
+        if not path.is_dir():
+            raise PostmortemError("no such file or folder", path=path)
+        for top, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "responses")
+            if SESSION_NAME in files:
+                folders.append(Path(top))
+    sessions, errors = [], []
+    for folder in dict.fromkeys(folders):
+        try:
+            sessions.append(load_session(folder))
+        except PostmortemError as err:
+            errors.append(err)
+    return sessions, errors
+
+
 def read_record(path: Path) -> dict[str, Any]:
     """The record at path, checked; a symlink or a bad file is a PostmortemError naming it."""
     from postmortem import record as record_mod
@@ -170,6 +195,12 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
             )
     rows.sort(key=lambda r: (r["date"], r["project"].casefold(), _id_key(r["id"])))
     return rows
+
+
+def items_of(found: list[Found], rows: list[dict[str, Any]]) -> list[tuple[Found, dict[str, Any]]]:
+    """The record and the item behind each row of action_rows."""
+    items = {(str(f.path), str(i["id"])): (f, i) for f in found for i in record_actions(f.record)}
+    return [items[(r["record"], r["id"])] for r in rows]
 
 
 def select(rows: list[dict[str, Any]], *, everything: bool = False, owner: str | None = None, overdue: bool = False) -> list[dict[str, Any]]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from postmortem import escape
 from postmortem.errors import PostmortemError, about
-from postmortem.followup import Found
+from postmortem.followup import Found, items_of
 
 TRACKERS = ("github", "gitlab", "jira-csv")
 LABEL = "postmortem"
@@ -65,14 +65,7 @@ def login(people: dict[str, Any], owner: str, tracker: str) -> str:
 
 def unlinked(found: list[Found], rows: list[dict[str, Any]]) -> list[tuple[Found, dict[str, Any]]]:
     """The record and item of each selected action that has no issue linked yet."""
-    items = {(str(f.path), str(i["id"])): (f, i) for f in found for i in _actions(f)}
-    return [items[(r["record"], r["id"])] for r in rows if not items[(r["record"], r["id"])][1].get("link")]
-
-
-def _actions(entry: Found) -> list[dict[str, Any]]:
-    from postmortem.record import actions
-
-    return actions(entry.record)
+    return [(entry, item) for entry, item in items_of(found, rows) if not item.get("link")]
 
 
 def _due(item: dict[str, Any]) -> dt.date | None:
