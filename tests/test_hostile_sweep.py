@@ -75,6 +75,10 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
         ["actions", f, "--to", "jira-csv"], ["actions", "link", "A1", "https://example.org/issues/1", f],
         ["actions", "link", "A1", f"https://example.org/{ESC}", f], ["actions", f, "--ics", f / "actions.ics"],
     ],
+    "remind": lambda f, w, t: [
+        ["remind", f], ["remind", f, "--today", "2027-01-05", "--mail", f / "drafts"], ["remind", t / "broken"],
+        ["remind", t / "anon", "--mail", t / "anon" / "drafts"],
+    ],
     "history": lambda f, w, t: [["history", f], ["history", f, "--json"], ["history", t / "broken"]],
     "vote": lambda f, w, t: [["vote", f, "--name", EVIL[0], "--votes", "A1=1"], ["vote", f, "--name", f"Nobody{ESC}", "--votes", "A1=1"]],
     "import": lambda f, w, t: [["import", f, t / "evil.csv"], ["import", t / "anon", t / "evil.csv"]],

@@ -563,6 +563,37 @@ def actions(
 @commands.command()
 @_handled()
 @_bulk()
+def remind(
+    paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
+    days: int = typer.Option(7, "--days", min=0, help="What counts as due soon: within this many days."),
+    mail: Optional[Path] = typer.Option(None, "--mail", metavar="DIR", help="Also write one e-mail draft (.eml) per person into DIR; nothing is sent."),
+    config: Optional[Path] = typer.Option(None, "--config", help="The config file whose [people] table gives addresses (default: config.toml in the config folder)."),
+    today: Optional[str] = typer.Option(None, "--today", help="Count from this date (YYYY-MM-DD); default today."),
+) -> None:
+    """Per person: actions overdue and due soon, and open post-mortems they have not answered yet."""
+    from postmortem import followup, remind as remind_mod, trackers
+
+    people = trackers.load_people(config) if mail else {}
+    where = paths or [Path(".")]
+    day = _today(today)
+    found, errors = followup.load_records(where)
+    sessions, session_errors = followup.load_sessions(where)
+    rows = followup.select(followup.action_rows(found, day))
+    reminders, status_errors = remind_mod.collect(rows, sessions, day, days)
+    _out(remind_mod.to_text(reminders))
+    if mail is not None:
+        written = remind_mod.write_drafts(reminders, mail, people, day)
+        _say(f"Wrote {len(written)} draft(s) into {mail}; nothing was sent.")
+    _say(f"{len(reminders.people)} person(s) to remind, from {len(found)} record(s) and {len(sessions)} post-mortem folder(s).")
+    errors += session_errors + status_errors
+    _report_unreadable(errors)
+    if errors:
+        raise typer.Exit(2)
+
+
+@commands.command()
+@_handled()
+@_bulk()
 def history(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
     as_json: bool = typer.Option(False, "--json", help="Print the post-mortems and themes as JSON."),

@@ -7,7 +7,7 @@ user's config folder, or --config):
 
     [people]
     Kyle = "kyle-h"                                      # the same login everywhere
-    Jessica = { github = "jess", gitlab = "jvega", jira = "jessica.vega" }
+    Jessica = { github = "jess", gitlab = "jvega", jira = "jessica.vega", email = "jessica@example.org" }
 """
 
 from __future__ import annotations
@@ -48,18 +48,19 @@ def load_people(path: Path | None) -> dict[str, dict[str, str] | str]:
             raise PostmortemError("[people] must be a table of name = login")
         for name, login in people.items():
             logins = login.values() if isinstance(login, dict) else [login]
-            if not all(isinstance(v, str) and v.strip() and not any(c.isspace() for c in v) for v in logins):
-                raise PostmortemError(f"people.{name}: a login is one word, or a table of tracker = login")
+            if not all(isinstance(v, str) and v.isprintable() and v and not any(c.isspace() for c in v) for v in logins):
+                raise PostmortemError(f"people.{name}: a login is one word, or a table of tracker (or email) = login")
     return people
 
 
 def login(people: dict[str, Any], owner: str, tracker: str) -> str:
-    """The owner's login on tracker (`github`, `gitlab` or `jira`), or "" when the config has none."""
+    """The owner's login on tracker (`github`, `gitlab` or `jira`) or their `email` address, or ""
+    when the config has none (a plain string is a login on every tracker, not an address)."""
     from postmortem.session import same_person
 
     for name, value in people.items():
         if owner and same_person(name, owner):
-            return value.get(tracker, "") if isinstance(value, dict) else value
+            return value.get(tracker, "") if isinstance(value, dict) else "" if tracker == "email" else value
     return ""
 
 
