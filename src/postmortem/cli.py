@@ -22,7 +22,7 @@ commands = typer.Typer()  # where the subcommands register; the root group build
 
 class _Commands(MutableMapping):
     """The root group's subcommands by name, each built from its registration the first time it is
-    looked up. Typer would read all 12 commands' parameters at every start, --version included;
+    looked up. Typer would read every command's parameters at every start, --version included;
     a run builds only the command it runs (--help still lists, and so builds, them all)."""
 
     def __init__(self, registry: typer.Typer, rich_markup_mode: Any) -> None:
