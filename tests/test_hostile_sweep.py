@@ -79,7 +79,10 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
         ["remind", f], ["remind", f, "--today", "2027-01-05", "--mail", f / "drafts"], ["remind", t / "broken"],
         ["remind", t / "anon", "--mail", t / "anon" / "drafts"],
     ],
-    "history": lambda f, w, t: [["history", f], ["history", f, "--json"], ["history", t / "broken"]],
+    "history": lambda f, w, t: [
+        ["history", f], ["history", f, "--json"], ["history", t / "broken"], ["history", f, "--scores"],
+        ["history", f, "--scores", "--csv"], ["history", f, "--scores", "--json"],
+    ],
     "vote": lambda f, w, t: [["vote", f, "--name", EVIL[0], "--votes", "A1=1"], ["vote", f, "--name", f"Nobody{ESC}", "--votes", "A1=1"]],
     "import": lambda f, w, t: [["import", f, t / "evil.csv"], ["import", t / "anon", t / "evil.csv"]],
     "serve": lambda f, w, t: [["serve", f, "--port", "0"], ["serve", t / "anon", "--port", "0"]],  # binds, prints its links, returns

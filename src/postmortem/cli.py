@@ -596,16 +596,32 @@ def remind(
 @_bulk()
 def history(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the post-mortems and themes as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print the post-mortems and themes (or the scores) as JSON."),
+    scores: bool = typer.Option(False, "--scores", help="Each rating and scorecard dimension over time, as a text chart."),
+    as_csv: bool = typer.Option(False, "--csv", help="With --scores: print the scores as CSV."),
 ) -> None:
     """Past post-mortems, newest first (rating, return on time invested, open and done actions), and
-    the themes that came up in more than one of them."""
-    from postmortem import followup
+    the themes that came up in more than one of them; or, with --scores, every rating and scorecard
+    dimension over time."""
+    from postmortem import escape, followup
     from postmortem import history as history_mod
 
+    if as_csv and not scores:
+        raise PostmortemError("--csv is for --scores")
+    if as_json and as_csv:
+        raise PostmortemError("give --json or --csv, not both")
     found, errors = followup.load_records(paths or [Path(".")])
-    rows, recurring = history_mod.postmortems(found), history_mod.themes(found)
-    _out(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
+    if scores:
+        rows = history_mod.scores(found)
+        if as_json:
+            _out(escape.to_json(rows))
+        elif as_csv:
+            _out(followup.to_csv(rows, history_mod.SCORE_COLUMNS))
+        else:
+            _out(history_mod.scores_text(rows))
+    else:
+        rows, recurring = history_mod.postmortems(found), history_mod.themes(found)
+        _out(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
     _report_unreadable(errors)
     if errors:
         raise typer.Exit(2)
