@@ -325,6 +325,8 @@ def _section(
         if question.actions:
             section["actions"] = True
             next_id = _assign_action_ids(items, next_id)
+        if question.agreements:
+            section["agreements"] = True
         section["items"] = items
     elif question.kind == "events":
         section["events"] = _merge_events([(name, e) for name, events in given for e in events], clock)

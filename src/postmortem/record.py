@@ -34,9 +34,10 @@ def _check(record: dict[str, Any]) -> None:
     sections = record.get("sections")
     if not isinstance(sections, list):
         raise PostmortemError("sections must be a list of [[sections]] tables")
-    carried = record.get("carried_over", [])
-    if not isinstance(carried, list) or not all(isinstance(c, dict) and isinstance(c.get("text"), str) for c in carried):
-        raise PostmortemError("carried_over must be a list of [[carried_over]] tables, each with a text")
+    for key in ("carried_over", "agreements_in_force"):
+        carried = record.get(key, [])
+        if not isinstance(carried, list) or not all(isinstance(c, dict) and isinstance(c.get("text"), str) for c in carried):
+            raise PostmortemError(f"{key} must be a list of [[{key}]] tables, each with a text")
     for index, section in enumerate(sections, 1):
         if not isinstance(section, dict) or section.get("kind") not in KINDS or not isinstance(section.get("id"), str):
             raise PostmortemError(f"sections[{index}] needs an id and a kind ({', '.join(KINDS)})")
