@@ -77,7 +77,7 @@ def collect(rows: list[dict[str, Any]], sessions: list[Any], today: dt.date, day
                 anonymous.append({**where, "due": state["counts"]["due"]})
             continue
         for entry in state["participants"]:
-            if entry["state"] != status.ANSWERED and entry["invited"] or entry["state"] == status.DRAFT:
+            if entry["state"] == status.DRAFT or (entry["state"] == status.DUE and entry["invited"]):
                 person(entry["name"]).unanswered.append({**where, "draft": entry["state"] == status.DRAFT})
     people.sort(key=lambda p: p.name.casefold())
     return Reminders(people, anonymous), errors

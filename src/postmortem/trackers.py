@@ -113,10 +113,6 @@ def issue_argv(tracker: str, entry: Found, item: dict[str, Any], people: dict[st
     return argv
 
 
-def link_argv(entry: Found, item: dict[str, Any]) -> list[str]:
-    return ["postmortem", "actions", "link", str(item["id"]), "$url", str(entry.path.resolve())]
-
-
 def script(tracker: str, actions: list[tuple[Found, dict[str, Any]]], people: dict[str, Any]) -> str:
     """A bash script that creates one issue per action and links each back into its record, so a
     second export leaves it out. Every word is quoted by escape.shell; nothing in it is run here."""
@@ -135,7 +131,8 @@ def script(tracker: str, actions: list[tuple[Found, dict[str, Any]]], people: di
     ]
     for entry, item in actions:
         lines.append("url=$(" + " ".join(escape.shell(word) for word in issue_argv(tracker, entry, item, people)) + ")")
-        lines.append(" ".join('"$url"' if word == "$url" else escape.shell(word) for word in link_argv(entry, item)))
+        link = ["postmortem", "actions", "link", str(item["id"])]
+        lines.append(" ".join(map(escape.shell, link)) + ' "$url" ' + escape.shell(str(entry.path.resolve())))
     return "\n".join(lines) + "\n"
 
 
