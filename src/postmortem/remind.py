@@ -145,6 +145,7 @@ def write_drafts(reminders: Reminders, folder: Path, people: dict[str, Any], tod
             n += 1
             name = f"{slugify(person.name)}-{n}"
         writes.append((folder / f"{name}.eml", draft(person, login(people, person.name, "email"), today)))
-    folder.mkdir(parents=True, exist_ok=True)
-    store.atomic_write_all(writes)
+    if writes:  # nobody to remind: no folder made
+        folder.mkdir(parents=True, exist_ok=True)
+        store.atomic_write_all(writes)
     return [path for path, _ in writes]
