@@ -104,7 +104,7 @@ def test_csv(cli, tmp_path: Path) -> None:
     teams(cli, tmp_path)
     result = cli("actions", tmp_path, "--csv", "--all", *TODAY)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0]) == ["project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record"]
+    assert list(rows[0]) == ["project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record", "link"]
     overtime = next(r for r in rows if r["action"].startswith("Weekly"))
     assert overtime["action"] == "Weekly overtime check | during busy season" and overtime["overdue"] == "no"
     assert next(r for r in rows if r["owner"] == "Kyle")["overdue"] == "yes"

@@ -54,6 +54,7 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
         ["start", f, "--answers", t / "eve.toml"],
         ["start", f, "--invite", f"Zed{ESC}"],
         ["start", t / "new", "--project", PROJECT, "--answers", t / "eve.toml"],
+        ["start", f, "--deadline", "2026-11-30"], ["start", t / "anon", "--deadline", f"x{ESC}"],
     ],
     "merge": lambda f, w, t: [["merge", f], ["merge", t / "anon"], ["merge", t / "linked"]],
     "render": lambda f, w, t: [
@@ -70,9 +71,18 @@ CALLS: dict[str, Callable[[Path, Path, Path], list[list]]] = {
     "check": lambda f, w, t: [["check", f], ["check", f, "--json"], ["check", t / "broken"]],
     "actions": lambda f, w, t: [
         ["actions", f], ["actions", f, "--json", "--all"], ["actions", f, "--csv", "--all"], ["actions", "done", "A1", f],
-        ["actions", "done", f"A1{ESC}", f],
+        ["actions", "done", f"A1{ESC}", f], ["actions", f, "--to", "github"], ["actions", f, "--to", "gitlab"],
+        ["actions", f, "--to", "jira-csv"], ["actions", "link", "A1", "https://example.org/issues/1", f],
+        ["actions", "link", "A1", f"https://example.org/{ESC}", f], ["actions", f, "--ics", f / "actions.ics"],
     ],
-    "history": lambda f, w, t: [["history", f], ["history", f, "--json"], ["history", t / "broken"]],
+    "remind": lambda f, w, t: [
+        ["remind", f], ["remind", f, "--today", "2027-01-05", "--mail", f / "drafts"], ["remind", t / "broken"],
+        ["remind", t / "anon", "--mail", t / "anon" / "drafts"],
+    ],
+    "history": lambda f, w, t: [
+        ["history", f], ["history", f, "--json"], ["history", t / "broken"], ["history", f, "--scores"],
+        ["history", f, "--scores", "--csv"], ["history", f, "--scores", "--json"],
+    ],
     "vote": lambda f, w, t: [["vote", f, "--name", EVIL[0], "--votes", "A1=1"], ["vote", f, "--name", f"Nobody{ESC}", "--votes", "A1=1"]],
     "groups": lambda f, w, t: [["groups", f], ["groups", f, "--json"], ["groups", t / "anon"], ["groups", t / "broken"]],
     "import": lambda f, w, t: [["import", f, t / "evil.csv"], ["import", t / "anon", t / "evil.csv"]],

@@ -40,6 +40,7 @@ TYPICAL: dict[str, Callable[[Path, Path], list]] = {
     "publish": lambda f, tmp: ["publish", f, tmp / "wiki", "--style", "plain"],
     "vote": lambda f, tmp: ["vote", f, "--name", "Ann", "--votes", "A1=1"],
     "actions": lambda f, tmp: ["actions", "--all", f],
+    "remind": lambda f, tmp: ["remind", f, "--today", "2026-11-03", "--mail", f / "drafts"],
     "import": lambda f, tmp: ["import", f, tmp / "export.csv"],
     "serve": lambda f, tmp: ["serve", f, "--port", "0"],  # the server itself does not run here (see _no_server)
 }

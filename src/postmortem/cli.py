@@ -22,7 +22,7 @@ commands = typer.Typer()  # where the subcommands register; the root group build
 
 class _Commands(MutableMapping):
     """The root group's subcommands by name, each built from its registration the first time it is
-    looked up. Typer would read all 12 commands' parameters at every start, --version included;
+    looked up. Typer would read every command's parameters at every start, --version included;
     a run builds only the command it runs (--help still lists, and so builds, them all)."""
 
     def __init__(self, registry: typer.Typer, rich_markup_mode: Any) -> None:
@@ -149,7 +149,8 @@ def _read_answers(source: str) -> tuple[dict, str]:
     return store.read_toml(Path(source)), source
 
 
-def _invite(folder: Path, names: Optional[list[str]]) -> None:
+def _invite(folder: Path, names: Optional[list[str]], deadline=None) -> None:
+    """The facilitator's set-up of an existing session: who is invited, by when answers are due."""
     from postmortem import escape
     from postmortem import session as session_mod
 
@@ -157,6 +158,9 @@ def _invite(folder: Path, names: Optional[list[str]]) -> None:
         added = session_mod.add_invitees(folder, names)
         shown = ", ".join(escape.plain(n) for n in added)
         _say(f"Invited {shown}." if added else "Everyone named was invited already.")
+    if deadline:
+        session_mod.set_deadline(folder, deadline)
+        _say(f"Answers are due by {deadline}.")
 
 
 @commands.command()
@@ -177,6 +181,7 @@ def start(
     ),
     anonymous: bool = typer.Option(False, "--anonymous", help="When creating: no names kept; responses filed under random tokens."),
     token: Optional[str] = typer.Option(None, "--token", help="Anonymous post-mortem: the token you were given, to change your answers."),
+    deadline: Optional[str] = typer.Option(None, "--deadline", help="Answers are due by this day (YYYY-MM-DD); `actions --ics` and `remind` show it."),
 ) -> None:
     """Interview yourself for the post-mortem in DIRECTORY, creating it when there is none."""
     from postmortem import answers as answers_mod
@@ -185,6 +190,7 @@ def start(
     folder = directory
     existing = (folder / session_mod.SESSION_FILE).exists()
     session_date = answers_mod.parse_date(date, "--date") if date else None
+    due_by = answers_mod.parse_date(deadline, "--deadline") if deadline else None
     private = session_mod.load_session(folder).anonymous if existing else anonymous
     if existing and anonymous and not private:
         raise PostmortemError("this post-mortem is not anonymous; --anonymous only applies when creating one", path=folder)
@@ -194,13 +200,13 @@ def start(
         from postmortem import gitshare
 
         gitshare.check_work_tree(folder)
-    if invite and answers is None and name is None:  # the facilitator's set-up: no interview
+    if (invite or due_by) and answers is None and name is None:  # the facilitator's set-up: no interview
         if not existing:
             if not project:
                 raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
             session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
             _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-        _invite(folder, invite)
+        _invite(folder, invite, due_by)
         return
     interactive = answers is None and not no_input
     if interactive:
@@ -223,7 +229,7 @@ def start(
                     format = interview.ask_select("Question set", choices, default=default).split(":")[0]
                 session = session_mod.create_session(folder, project, format, session_date, anonymous)
                 _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-            _invite(folder, invite)
+            _invite(folder, invite, due_by)
             if private:
                 name, role = _anonymous_name(folder, token, name, role), ""
             elif name is None:
@@ -250,7 +256,7 @@ def start(
     if not existing:
         session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
         _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-    _invite(folder, invite)
+    _invite(folder, invite, due_by)
     path = session_mod.save_response(folder, response)
     from postmortem.escape import plain
 
@@ -483,11 +489,12 @@ def _report_unreadable(errors: list) -> None:
 
 
 class _ActionsCommand(typer.core.TyperCommand):
-    """One command, three forms: `actions [PATH]...`, `actions done ID [PATH]...`, `actions reopen ID [PATH]...`.
-    (A sub-app could not also take bare PATHs: its group would read `done` as a path or a path as a command.)"""
+    """One command, four forms: `actions [PATH]...`, `actions done ID [PATH]...`, `actions reopen ID [PATH]...`,
+    `actions link ID URL [PATH]...`. (A sub-app could not also take bare PATHs: its group would read `done`
+    as a path or a path as a command.)"""
 
     def collect_usage_pieces(self, ctx):  # type: ignore[no-untyped-def]
-        return ["[OPTIONS]", "[done ID | reopen ID]", "[PATH]..."]
+        return ["[OPTIONS]", "[done ID | reopen ID | link ID URL]", "[PATH]..."]
 
 
 @commands.command(cls=_ActionsCommand)
@@ -495,8 +502,8 @@ class _ActionsCommand(typer.core.TyperCommand):
 @_bulk()
 def actions(
     args: Optional[list[str]] = typer.Argument(
-        None, metavar="[done ID | reopen ID] [PATH]...",
-        help="Folders or record files to search (default .); `done ID` or `reopen ID` first to change one action.",
+        None, metavar="[done ID | reopen ID | link ID URL] [PATH]...",
+        help="Folders or record files to search (default .); `done ID`, `reopen ID` or `link ID URL` first to change one action.",
     ),
     open_only: bool = typer.Option(True, "--open/--all", help="Only actions still open or in progress (default), or all."),
     owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions."),
@@ -504,13 +511,28 @@ def actions(
     as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the actions as CSV."),
     today: Optional[str] = typer.Option(None, "--today", help="Count overdue and age from this date (YYYY-MM-DD); default today."),
+    to: Optional[str] = typer.Option(
+        None, "--to", help="github or gitlab: a script of `gh`/`glab issue create` commands; jira-csv: Jira's import CSV. Actions with a link are left out."
+    ),
+    ics: Optional[Path] = typer.Option(None, "--ics", metavar="FILE", help="Also write the due dates (and answering deadlines) as an iCalendar file."),
+    config: Optional[Path] = typer.Option(None, "--config", help="The config file whose [people] table maps owners to logins (default: config.toml in the config folder)."),
 ) -> None:
     """Action items of every post-mortem under PATHs (post-mortem and wiki folders): who, by when,
-    overdue. `actions done ID` and `actions reopen ID` close or reopen one in its own record; an id
-    shared by several post-mortems takes the project first, as in colorado-office:A2."""
+    overdue. `actions done ID` and `actions reopen ID` close or reopen one in its own record, `actions
+    link ID URL` records its issue; an id shared by several post-mortems takes the project first, as
+    in colorado-office:A2."""
     from postmortem import followup
 
     words = list(args or [])
+    if words and words[0] == "link":
+        from postmortem import trackers
+
+        if len(words) < 3:
+            raise PostmortemError("`actions link` needs an action id and the issue's URL, such as A2 https://github.com/org/repo/issues/7")
+        found, errors = followup.load_records([Path(w) for w in words[3:]] or [Path(".")])
+        _report_unreadable(errors)
+        _say(trackers.set_link(found, words[1], words[2]))
+        return
     if words and words[0] in ("done", "reopen"):
         verb = words.pop(0)
         if not words:
@@ -520,12 +542,28 @@ def actions(
         _report_unreadable(errors)
         _say(followup.set_status(found, reference, "done" if verb == "done" else "open"))
         return
-    if as_json and as_csv:
-        raise PostmortemError("give --json or --csv, not both")
+    if sum((as_json, as_csv, to is not None)) > 1:
+        raise PostmortemError("give one of --json, --csv and --to")
+    if to is not None and to not in ("github", "gitlab", "jira-csv"):
+        raise PostmortemError(f"--to must be github, gitlab or jira-csv, not {to!r}")
     paths = [Path(w) for w in words] or [Path(".")]
+    if to is not None:
+        from postmortem import trackers
+
+        people = trackers.load_people(config)  # a bad config stops the export before any record is read
     found, errors = followup.load_records(paths)
     rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)
-    if as_json:
+    if ics is not None:
+        from postmortem import calendar, session as session_mod, store
+
+        sessions, session_errors = followup.load_sessions(paths)
+        errors += session_errors
+        store.atomic_write_text(ics, calendar.ics(followup.items_of(found, rows), sessions, session_mod.now()).decode("utf-8"))
+        _say(f"Wrote {ics}.")
+    if to is not None:
+        chosen = trackers.unlinked(found, rows)
+        _out(trackers.jira_csv(chosen, people) if to == "jira-csv" else trackers.script(to, chosen, people))
+    elif as_json:
         from postmortem.escape import to_json
 
         _out(to_json(rows))
@@ -533,7 +571,41 @@ def actions(
         _out(followup.to_csv(rows))
     elif rows:
         _out(followup.actions_table(rows))
-    _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
+    if to is not None:
+        _say(f"{len(chosen)} action(s) to export from {len(found)} post-mortem(s); {len(rows) - len(chosen)} already have a link.")
+    else:
+        _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
+    _report_unreadable(errors)
+    if errors:
+        raise typer.Exit(2)
+
+
+@commands.command()
+@_handled()
+@_bulk()
+def remind(
+    paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
+    days: int = typer.Option(7, "--days", min=0, help="What counts as due soon: within this many days."),
+    mail: Optional[Path] = typer.Option(None, "--mail", metavar="DIR", help="Also write one e-mail draft (.eml) per person into DIR; nothing is sent."),
+    config: Optional[Path] = typer.Option(None, "--config", help="The config file whose [people] table gives addresses (default: config.toml in the config folder)."),
+    today: Optional[str] = typer.Option(None, "--today", help="Count from this date (YYYY-MM-DD); default today."),
+) -> None:
+    """Per person: actions overdue and due soon, and open post-mortems they have not answered yet."""
+    from postmortem import followup, remind as remind_mod, trackers
+
+    people = trackers.load_people(config) if mail else {}
+    where = paths or [Path(".")]
+    day = _today(today)
+    found, errors = followup.load_records(where)
+    sessions, session_errors = followup.load_sessions(where)
+    rows = followup.select(followup.action_rows(found, day))
+    reminders, status_errors = remind_mod.collect(rows, sessions, day, days)
+    _out(remind_mod.to_text(reminders))
+    if mail is not None:
+        written = remind_mod.write_drafts(reminders, mail, people, day)
+        _say(f"Wrote {len(written)} draft(s) into {mail}; nothing was sent.")
+    _say(f"{len(reminders.people)} person(s) to remind, from {len(found)} record(s) and {len(sessions)} post-mortem folder(s).")
+    errors += session_errors + status_errors
     _report_unreadable(errors)
     if errors:
         raise typer.Exit(2)
@@ -544,16 +616,32 @@ def actions(
 @_bulk()
 def history(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the post-mortems and themes as JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print the post-mortems and themes (or the scores) as JSON."),
+    scores: bool = typer.Option(False, "--scores", help="Each rating and scorecard dimension over time, as a text chart."),
+    as_csv: bool = typer.Option(False, "--csv", help="With --scores: print the scores as CSV."),
 ) -> None:
     """Past post-mortems, newest first (rating, return on time invested, open and done actions), and
-    the themes that came up in more than one of them."""
-    from postmortem import followup
+    the themes that came up in more than one of them; or, with --scores, every rating and scorecard
+    dimension over time."""
+    from postmortem import escape, followup
     from postmortem import history as history_mod
 
+    if as_csv and not scores:
+        raise PostmortemError("--csv is for --scores")
+    if as_json and as_csv:
+        raise PostmortemError("give --json or --csv, not both")
     found, errors = followup.load_records(paths or [Path(".")])
-    rows, recurring = history_mod.postmortems(found), history_mod.themes(found)
-    _out(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
+    if scores:
+        rows = history_mod.scores(found)
+        if as_json:
+            _out(escape.to_json(rows))
+        elif as_csv:
+            _out(followup.to_csv(rows, history_mod.SCORE_COLUMNS))
+        else:
+            _out(history_mod.scores_text(rows))
+    else:
+        rows, recurring = history_mod.postmortems(found), history_mod.themes(found)
+        _out(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
     _report_unreadable(errors)
     if errors:
         raise typer.Exit(2)

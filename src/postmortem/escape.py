@@ -1,6 +1,6 @@
 """Participants' text as data, one function per place it lands: Markdown (`markdown`), a terminal
 (`terminal` for everything printed, `plain` for one line), JSON (`to_json`), a spreadsheet cell
-(`spreadsheet`).
+(`spreadsheet`), a shell word (`shell`), a link target in Markdown (`url`).
 
 Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs):
 
@@ -113,6 +113,39 @@ def spreadsheet(value: str) -> str:
     return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
+# What terminal() would drop: written in a shell script as $'\xHH' bytes, so the script itself stays plain text.
+_SHELL_CONTROL = re.compile("([\x00-\x08\x0b-\x1f\x7f-\x9f]+)")
+
+
+def shell(value: str) -> str:
+    """value as one bash word that stands for exactly value: printable runs quoted by shlex.quote
+    (so `$(...)`, backticks, `;` and quotes are plain text), control characters as $'\\xHH'."""
+    import shlex
+
+    if not _SHELL_CONTROL.search(value):
+        return shlex.quote(value)
+    parts = []
+    for index, part in enumerate(_SHELL_CONTROL.split(value)):
+        if index % 2:
+            parts.append("$'" + "".join(f"\\x{byte:02x}" for byte in part.encode("utf-8")) + "'")
+        elif part:
+            parts.append(shlex.quote(part))
+    return "".join(parts)
+
+
+# A link target is an http(s) URL of visible ASCII; these would end it or split a table cell.
+_URL = re.compile(r"https?://[!-~]+\Z")
+_URL_SPECIAL = str.maketrans({c: f"%{ord(c):02X}" for c in "()<>[]|\\`"})
+
+
+def url(value: str) -> str:
+    """An http(s) URL as a Markdown link target: characters that could end the link or split a
+    table cell percent-encoded. Anything else is a ValueError."""
+    if not _URL.match(value):
+        raise ValueError(f"not an http(s) URL: {value!r}")
+    return value.translate(_URL_SPECIAL)
+
+
 # Below U+0300 (Latin, with its accented letters) no character is wide or combining.
 _ONE_COLUMN = re.compile("[\x00-\u02ff]+")
 
@@ -132,10 +165,3 @@ def align(rows: list[list[str]]) -> list[str]:
     return ["  ".join(cell + " " * (widths[i] - w) for i, (cell, w) in enumerate(row)).rstrip() for row in measured]
 
 
-
-def shell(value: str) -> str:
-    """value as one word of a POSIX shell command line, on one line (what compares wordings
-    ignores spacing, so a line break becomes a space)."""
-    import shlex
-
-    return shlex.quote(" ".join(value.split()))

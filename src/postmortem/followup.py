@@ -24,7 +24,7 @@ RECORD_NAME = "record.toml"
 RECORD_SUFFIX = ".record.toml"
 SESSION_NAME = "postmortem.toml"
 OPEN = ("open", "in progress")
-ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record")
+ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record", "link")
 
 _ACTION_NUMBER = re.compile(r"(\d+)$")
 
@@ -94,6 +94,31 @@ def record_files(paths: Iterable[Path]) -> list[Path]:
     return list(dict.fromkeys(found))
 
 
+def load_sessions(paths: Iterable[Path]) -> tuple[list[Any], list[PostmortemError]]:
+    """The session of every post-mortem folder under paths (a postmortem.toml given by name too),
+    and an error for each one that does not read."""
+    from postmortem.session import load_session
+
+    folders: list[Path] = []
+    for path in paths:
+        if path.is_file():
+            folders += [path.parent] if path.name == SESSION_NAME else []
+            continue
+        if not path.is_dir():
+            raise PostmortemError("no such file or folder", path=path)
+        for top, dirs, files in os.walk(path):
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "responses")
+            if SESSION_NAME in files:
+                folders.append(Path(top))
+    sessions, errors = [], []
+    for folder in dict.fromkeys(folders):
+        try:
+            sessions.append(load_session(folder))
+        except PostmortemError as err:
+            errors.append(err)
+    return sessions, errors
+
+
 def read_record(path: Path) -> dict[str, Any]:
     """The record at path, checked; a symlink or a bad file is a PostmortemError naming it."""
     from postmortem import record as record_mod
@@ -146,7 +171,7 @@ def _id_key(action_id: str) -> tuple[int, str]:
 
 def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
     """One row per action item: project, date, id, action, owner, due, status, overdue, age (days
-    since the post-mortem), record (its file); oldest post-mortem first."""
+    since the post-mortem), record (its file), link (its issue's URL); oldest post-mortem first."""
     rows = []
     for entry in found:
         for item in record_actions(entry.record):
@@ -165,10 +190,17 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
                     "overdue": bool(due_date and due_date < today and status in OPEN),
                     "age": (today - entry.date).days,
                     "record": str(entry.path),
+                    "link": str(item.get("link") or ""),
                 }
             )
     rows.sort(key=lambda r: (r["date"], r["project"].casefold(), _id_key(r["id"])))
     return rows
+
+
+def items_of(found: list[Found], rows: list[dict[str, Any]]) -> list[tuple[Found, dict[str, Any]]]:
+    """The record and the item behind each row of action_rows."""
+    items = {(str(f.path), str(i["id"])): (f, i) for f in found for i in record_actions(f.record)}
+    return [items[(r["record"], r["id"])] for r in rows]
 
 
 def select(rows: list[dict[str, Any]], *, everything: bool = False, owner: str | None = None, overdue: bool = False) -> list[dict[str, Any]]:
@@ -325,9 +357,27 @@ def earlier_records(folder: Path, project: str, date: dt.date, history: Iterable
     return [f for f in found if slug(f.project) == project_slug and f.date < date], errors
 
 
+def agreements_in_force(found: list[Found], folder: Path) -> list[dict[str, Any]]:
+    """The agreements of earlier post-mortems (items of sections marked `agreements`), for the
+    record's [[agreements_in_force]] list: newest first, one per wording (case and spacing aside)."""
+    from postmortem.merge import same_wording
+
+    agreed: dict[str, dict[str, Any]] = {}
+    for entry in sorted(found, key=lambda f: f.date, reverse=True):
+        for section in entry.record.get("sections", []):
+            if not (isinstance(section, dict) and section.get("agreements") is True):
+                continue
+            for item in section.get("items", []):
+                if isinstance(item, dict) and isinstance(item.get("text"), str) and item["text"].strip():
+                    source = Path(os.path.relpath(entry.path.resolve(), folder.resolve())).as_posix()
+                    agreed.setdefault(same_wording(item["text"]), {"project": entry.project, "date": entry.date, "text": item["text"], "source": source})
+    return list(agreed.values())
+
+
 def carried_over(folder: Path, project: str, date: dt.date, history: Iterable[Path] = ()) -> tuple[list[dict[str, Any]], list[PostmortemError]]:
     """The still-open actions of earlier post-mortems of this project, for the record's
-    [[carried_over]] list, oldest first; and the records that could not be read."""
+    [[carried_over]] list, oldest first; its agreements in force (agreements_in_force); and the
+    records that could not be read."""
     found, errors = earlier_records(folder, project, date, history)
     carried = []
     for entry in sorted(found, key=lambda f: f.date):
@@ -342,4 +392,4 @@ def carried_over(folder: Path, project: str, date: dt.date, history: Iterable[Pa
             row["status"] = status
             row["source"] = Path(os.path.relpath(entry.path.resolve(), folder.resolve())).as_posix()
             carried.append(row)
-    return carried, errors
+    return carried, agreements_in_force(found, folder), errors

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import unicodedata
 from typing import Any
 
 from postmortem import grouping
 from postmortem.escape import to_json as json_text
-from postmortem.followup import OPEN, Found, table
+from postmortem.followup import OPEN, Found, _clip, table
 from postmortem.record import actions as record_actions
 
 ROTI = "roti"
@@ -119,3 +121,69 @@ def to_text(rows: list[dict[str, Any]], recurring: list[dict[str, Any]]) -> str:
             for where in theme["occurrences"]
         ]
     return "".join(lines)
+
+
+# -- scores over time --------------------------------------------------------------------------
+
+SCORE_COLUMNS = ("date", "project", "question", "heading", "team", "dimension", "mean", "count", "record")
+CHART_WIDTH = 20  # columns for the top of the 1-5 scale
+
+
+def _number_or_none(value: Any) -> float | None:
+    """A mean as merge writes it; anything else a hand-edited record holds (text, nan, inf) is no score."""
+    number = value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    return float(number) if number is not None and math.isfinite(number) else None
+
+
+def scores(found: list[Found]) -> list[dict[str, Any]]:
+    """One row per rating question and per scorecard team and dimension of each post-mortem: date,
+    project, question (its id), heading, team, dimension, mean, count, record; oldest first."""
+    rows = []
+    for entry in found:
+        where = {"date": entry.date, "project": entry.project, "record": str(entry.path)}
+        for section in entry.record.get("sections", []):
+            if not isinstance(section, dict):
+                continue
+            question = {"question": str(section.get("id", "")), "heading": str(section.get("heading") or section.get("id", ""))}
+            if section.get("kind") == "rating" and _number_or_none(section.get("mean")) is not None:
+                rows.append({**where, **question, "team": "", "dimension": "", "mean": section["mean"], "count": section.get("count", 0)})
+            if section.get("kind") != "scores":
+                continue
+            for team in section.get("teams", []):
+                measured = team.get("scores") if isinstance(team.get("scores"), dict) else {}
+                for dimension, score in measured.items():
+                    if isinstance(score, dict) and _number_or_none(score.get("mean")) is not None:
+                        rows.append({
+                            **where, **question, "team": str(team.get("name", "")), "dimension": str(dimension),
+                            "mean": score["mean"], "count": score.get("count", 0),
+                        })
+    rows.sort(key=lambda r: (r["date"], r["project"].casefold()))
+    return rows
+
+
+def _series_key(row: dict[str, Any]) -> tuple[str, ...]:
+    """The rows of one measure: the same question, team and dimension, case and Unicode form aside
+    (a team written "procurement" one quarter is still Procurement)."""
+    return tuple(unicodedata.normalize("NFKC", row[k]).casefold().strip() for k in ("question", "team", "dimension"))
+
+
+def scores_text(rows: list[dict[str, Any]]) -> str:
+    """Each measure over time as a text chart: one bar per post-mortem, on the 1-5 scale."""
+    from postmortem.escape import align, plain
+
+    series: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        series.setdefault(_series_key(row), []).append(row)
+    if not series:
+        return "No ratings or scorecards in these post-mortems.\n"
+    out = []
+    for points in series.values():
+        first = points[0]
+        title = plain(first["heading"]) + "".join(f" · {plain(first[k])}" for k in ("team", "dimension") if first[k])
+        lines = []
+        for point in points:
+            mean = float(point["mean"])
+            bar = "█" * round(CHART_WIDTH * max(0.0, min(mean, 5.0)) / 5)
+            lines.append([str(point["date"]), _clip(plain(point["project"]), 40), f"{bar:<{CHART_WIDTH}} {mean:.1f}", f"({point['count']})"])
+        out += [title, *("  " + line for line in align(lines)), ""]
+    return "\n".join(out)

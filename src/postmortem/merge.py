@@ -358,6 +358,8 @@ def _section(
             section["actions"] = True
             next_id = _assign_action_ids(items, next_id)
             section["ledger"] = {i: item["wordings"] for item in items if item.get("wordings") for i in _ids(item)}
+        if question.agreements:
+            section["agreements"] = True
         section["items"] = items
     elif question.kind == "events":
         section["events"] = _merge_events([(name, e) for name, events in given for e in events], clock)

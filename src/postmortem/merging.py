@@ -53,10 +53,12 @@ def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
     responses = [session_mod.read_response(p, qset, dots=session.dots) for p in track(paths, len(paths), "Reading responses")]
     session_mod.check_distinct(paths, responses)
     record_path = folder / session_mod.RECORD_FILE
-    carried, unreadable = followup.carried_over(folder, session.project, session.date, list(history))
+    carried, agreements, unreadable = followup.carried_over(folder, session.project, session.date, list(history))
     uncounted: list[str] = []
     with record_mod.locked(record_path):
         previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
         record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried, uncounted=uncounted)
+        if agreements:
+            record["agreements_in_force"] = agreements
         record_mod.save_record(record_path, record)
     return Merged(record_path, record, merge_mod.drafts(responses), len(carried), unreadable, session.anonymous, uncounted)

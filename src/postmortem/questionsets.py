@@ -27,6 +27,7 @@ class Question:
     heading: str
     fields: tuple[str, ...] = ()
     actions: bool = False
+    agreements: bool = False  # entries are agreements the team keeps; the next post-mortem shows them first
     labels: tuple[str, ...] = ()
     choices: tuple[str, ...] = ()
     dimensions: tuple[str, ...] = ()
@@ -134,6 +135,9 @@ def _question(data: Any, index: int) -> Question:
     actions = data.get("actions", False)
     if not isinstance(actions, bool) or (actions and kind != "items"):
         raise PostmortemError(f"{where}actions must be true or false, and only on an items question", key=(*at, "actions"))
+    agreements = data.get("agreements", False)
+    if not isinstance(agreements, bool) or (agreements and (kind != "items" or actions)):
+        raise PostmortemError(f"{where}agreements must be true or false, and only on an items question that is not actions", key=(*at, "agreements"))
     blame_check = data.get("blame_check", False)
     if not isinstance(blame_check, bool) or (blame_check and kind not in ("items", "text")):
         raise PostmortemError(f"{where}blame_check must be true or false, and only on an items or text question", key=(*at, "blame_check"))
@@ -146,6 +150,7 @@ def _question(data: Any, index: int) -> Question:
         heading=_text(data, "heading", where, required=False, at=at) or prompt,
         fields=fields,
         actions=actions,
+        agreements=agreements,
         labels=labels,
         choices=choices,
         dimensions=dimensions,

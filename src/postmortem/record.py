@@ -29,12 +29,15 @@ MAX_POINTS = 10  # a scale has 2 to 10 points (questionsets)
 
 _TOP = {
     "schema_version", "project", "format", "title", "date", "anonymous", "participant_count", "next_action_id",
-    "summary", "notes", "incident", "carried_over", "participants", "sections", "responses",
+    "summary", "notes", "incident", "carried_over", "agreements_in_force", "participants", "sections", "responses",
 }
-_SECTION = {"id", "kind", "heading", "prompt", "actions", "labels", "dimensions", "count", "mean", "distribution", "ledger"}
-_ITEM_TEXT = ("text", "owner", "notes", "instead", "type")
+_SECTION = {
+    "id", "kind", "heading", "prompt", "actions", "agreements", "labels", "dimensions", "count", "mean", "distribution", "ledger",
+}
+_ITEM_TEXT = ("text", "owner", "notes", "instead", "type", "link")
 _ITEM = {*_ITEM_TEXT, "id", "status", "due", "count", "raised_by", "wordings", "votes", "former_ids"}
 _CARRIED = {"project", "date", "id", "text", "owner", "due", "status", "source"}
+_AGREED = {"project", "date", "text", "source"}
 
 
 class _Shape:
@@ -266,6 +269,7 @@ def _section(shape: _Shape, section: Any, key: Key, ids: dict[str, Key]) -> None
     shape.text(section, "heading", key)
     shape.text(section, "prompt", key)
     shape.flag(section, "actions", key)
+    shape.flag(section, "agreements", key)
     points = _labels(shape, section, key)
     shape.texts(section, "dimensions", key)
     if kind == "rating":
@@ -341,6 +345,14 @@ def problems(record: dict[str, Any]) -> list[PostmortemError]:
                 shape.text(carried, name, key)
             shape.date(carried, "date", key)
             shape.date(carried, "due", key, text=True)
+    for index, agreed in enumerate(shape.tables(record.get("agreements_in_force", []), ("agreements_in_force",))):
+        key = ("agreements_in_force", index)
+        agreed = shape.table(agreed, key, _AGREED)
+        if agreed is not None:
+            shape.text(agreed, "text", key, required=True)
+            for name in ("project", "source"):
+                shape.text(agreed, name, key)
+            shape.date(agreed, "date", key)
     for index, person in enumerate(shape.tables(record.get("participants", []), ("participants",))):
         person = shape.table(person, ("participants", index), {"name", "role"})
         if person is not None:

@@ -90,6 +90,18 @@ def _without_names(value: Any) -> Any:
     return value
 
 
+def _action_id(item: dict[str, Any]) -> Any:
+    """The action's id, linked to its issue when `actions link` recorded one (a link that is not an
+    http(s) URL shows the id alone)."""
+    from markupsafe import Markup
+
+    shown = escape.markdown(str(item.get("id", "")))
+    try:
+        return Markup(f"[{shown}]({escape.url(item['link'])})")
+    except (KeyError, TypeError, ValueError):
+        return Markup(shown)
+
+
 def _item_line(entry: Any) -> str:
     if isinstance(entry, str):
         return entry
@@ -193,7 +205,7 @@ def environment(extra_dir: Path | None = None) -> Any:
     )
     env.intercepted_binops = frozenset({"*", "**"})
     env.call_binop = _bounded_binop
-    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
+    env.filters.update(action_id=_action_id, bar=_bar, shortlist=_shortlist, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
     env.globals.update(service_graph=_service_graph, range=_range_budget())
     return env
 

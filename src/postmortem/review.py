@@ -65,6 +65,13 @@ def _later(record: dict[str, Any], section: dict[str, Any]) -> list[dict[str, An
     return sections[sections.index(section) + 1 :]
 
 
+def _word(text: str) -> str:
+    """text as one shell word on one line: move and merge compare wordings with spacing aside."""
+    from postmortem.escape import shell
+
+    return shell(" ".join(text.split()))
+
+
 def _name(item: dict[str, Any]) -> str:
     return str(item.get("id") or item["text"])
 
@@ -86,7 +93,7 @@ def sections(record: dict[str, Any], folder: Path, most: int = grouping.SUGGESTI
             wordings = []
             for index in indices:
                 suggested = [
-                    Suggestion(texts[j], names[owners[j]], score, f"postmortem move {shell(texts[index])} {shell(str(folder))} --to {shell(names[owners[j]])}")
+                    Suggestion(texts[j], names[owners[j]], score, f"postmortem move {_word(texts[index])} {shell(str(folder))} --to {_word(names[owners[j]])}")
                     for j, score in near[index]
                 ]
                 wordings.append(Wording(texts[index], names[number], suggested))

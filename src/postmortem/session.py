@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,7 @@ class Session:
     invited: list[str] = field(default_factory=list)
     dots: int = DEFAULT_DOTS  # how many dots each participant spreads over the actions when voting
     nudges: bool | list[str] = True  # interview nudges: all, none, or some of nudges.KINDS
+    deadline: dt.date | None = None  # answers are due by this day (start --deadline)
 
     @property
     def path(self) -> Path:
@@ -81,6 +83,7 @@ class Session:
             "invited": self.invited,
             "dots": self.dots,
             "nudges": self.nudges,
+            **({"deadline": self.deadline} if self.deadline else {}),
         }
 
 
@@ -92,7 +95,7 @@ def load_session(folder: Path) -> Session:
         return parse_session(store.read_toml(path), folder)
 
 
-SESSION_KEYS = ("schema_version", "project", "format", "date", "anonymous", "invited", "dots", "nudges")
+SESSION_KEYS = ("schema_version", "project", "format", "date", "anonymous", "invited", "dots", "nudges", "deadline")
 
 
 def _unknown_key(name: str) -> None:
@@ -131,9 +134,10 @@ def parse_session(data: dict[str, Any], folder: Path, every: list[PostmortemErro
         "true, false or a list of 'tangible' and 'blame', not {!r}",
     )
     date = kept(every, answers_mod.parse_date, data.get("date"), ("date",))
+    deadline = kept(every, answers_mod.parse_date, data["deadline"], ("deadline",)) if "deadline" in data else None
     return Session(
         folder, (project or "").strip(), fmt or "classic", date or dt.date.min, bool(anonymous), invited or [],
-        dots or DEFAULT_DOTS, nudges=True if nudges is None else nudges,
+        dots or DEFAULT_DOTS, nudges=True if nudges is None else nudges, deadline=deadline,
     )
 
 
@@ -154,27 +158,42 @@ def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = 
     return session
 
 
-def add_invitees(folder: Path, names: list[str]) -> list[str]:
-    """Add names to the session's `invited` list (same person counted once); returns those added."""
+def _update_session(folder: Path, change: Callable[[Session], dict[str, Any]]) -> None:
+    """Rewrite postmortem.toml with the keys change returns, every other key kept as written, under
+    the folder's lock; nothing is written when change returns none."""
     from postmortem.record import locked
 
     path = folder / SESSION_FILE
     with locked(folder / RECORD_FILE):  # the folder's one lock file (.record.toml.lock), already git-ignored
-        data = store.read_toml(path)  # every key kept as written
+        data = store.read_toml(path)
         with about(path):
             session = parse_session(data, folder)  # valid before it is rewritten
+        updates = change(session)
+        if updates:
+            store.write_toml(path, {**data, **updates})
+
+
+def add_invitees(folder: Path, names: list[str]) -> list[str]:
+    """Add names to the session's `invited` list (same person counted once); returns those added."""
+    added: list[str] = []
+
+    def invite(session: Session) -> dict[str, Any]:
         invited = list(session.invited)
-        added = []
         for name in (n.strip() for n in names):
             if not answers_mod.visible(name):
                 raise PostmortemError("an invited name must not be empty or only invisible characters")
             if not any(same_person(name, known) for known in invited):
                 invited.append(name)
                 added.append(name)
-        if added:
-            data["invited"] = invited
-            store.write_toml(path, data)
+        return {"invited": invited} if added else {}
+
+    _update_session(folder, invite)
     return added
+
+
+def set_deadline(folder: Path, deadline: dt.date) -> None:
+    """The day answers are due, in postmortem.toml."""
+    _update_session(folder, lambda session: {} if session.deadline == deadline else {"deadline": deadline})
 
 
 @dataclass
