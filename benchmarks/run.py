@@ -38,7 +38,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 SEED = 20261123
-DATA_VERSION = "realistic"  # in the stamp of generated data: change it with the generator, so older data is made again
+DATA_VERSION = "realistic, files named by slug"  # in the stamp of generated data: change it with the generator, so older data is made again
 PROJECT = "Organisation-wide rollout – phase 2"
 DATE = dt.date(2026, 11, 2)
 
@@ -331,7 +331,7 @@ def make_session(folder: Path, responses: int, seed: int) -> list[tuple[str, str
         answers = _answers(rng, texts, people)
         name = f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {number:05d}"
         response = Response(name, rng.choice(ROLES), answers, complete=True, updated=updated)
-        (folder / "responses" / f"participant-{number:05d}.toml").write_text(store.dumps(response.to_toml()), encoding="utf-8")
+        (folder / "responses" / f"{response.slug}.toml").write_text(store.dumps(response.to_toml()), encoding="utf-8")
     return truth
 
 
