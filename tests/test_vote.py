@@ -72,9 +72,9 @@ def test_votes_land_in_each_voters_file_and_merge_tallies_and_orders_them(cli, t
 
     report = cli("render", folder).stdout
     rows = report_rows(report)
-    assert rows[0] == ["ID", "Action", "Owner", "Due", "Votes", "Raised by"]
-    assert [(row[0], row[4]) for row in rows[2:]] == [(board, "3"), (check_in, "1"), (resource, "0")]
-    assert rows[2][5] == "Kyle" and rows[4][5] == "Jessica, Linda"
+    assert rows[0] == ["ID", "Action", "Owner", "Due", "Status", "Votes", "Raised by"]
+    assert [(row[0], row[5]) for row in rows[2:]] == [(board, "3"), (check_in, "1"), (resource, "0")]
+    assert rows[2][6] == "Kyle" and rows[4][6] == "Jessica, Linda"
 
 
 def test_voting_again_replaces_and_equal_votes_keep_the_count_order(cli, tmp_path: Path) -> None:
@@ -92,7 +92,7 @@ def test_voting_again_replaces_and_equal_votes_keep_the_count_order(cli, tmp_pat
     assert "votes" not in read(folder / "responses" / "linda.toml")
     assert cli("merge", folder).exit_code == 0
     assert all("votes" not in a for a in actions(folder))
-    assert report_rows(cli("render", folder).stdout)[0] == ["ID", "Action", "Owner", "Due", "Raised by"]
+    assert report_rows(cli("render", folder).stdout)[0] == ["ID", "Action", "Owner", "Due", "Status", "Raised by"]
 
 
 def test_answering_again_keeps_the_votes(cli, tmp_path: Path) -> None:

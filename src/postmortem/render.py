@@ -90,6 +90,16 @@ def _without_names(value: Any) -> Any:
     return value
 
 
+# A closed action is marked, so it reads as done at a glance.
+_CLOSED = {"done": "✓ done", "dropped": "✗ dropped"}
+
+
+def _status(action: dict[str, Any]) -> str:
+    """An action's status as the report shows it: open unless the record says otherwise."""
+    status = str(action.get("status") or "open")
+    return _CLOSED.get(status, status)
+
+
 def _item_line(entry: Any) -> str:
     if isinstance(entry, str):
         return entry
@@ -193,7 +203,7 @@ def environment(extra_dir: Path | None = None) -> Any:
     )
     env.intercepted_binops = frozenset({"*", "**"})
     env.call_binop = _bounded_binop
-    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
+    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, status=_status, item_line=_item_line, scores_line=_scores_line)
     env.globals.update(service_graph=_service_graph, range=_range_budget())
     return env
 
