@@ -122,7 +122,7 @@ def test_anonymous_session_keeps_no_name_anywhere(tmp_path: Path) -> None:
 
     report = run("render", folder).stdout
     assert "Appendix" not in report and "**Participants:** 3 (anonymous: counts only, no names)\n" in report
-    assert f"| {check_in} | Daily 10-minute check-in at 9:00 | — | — | 3 | 2 people |" in report
+    assert f"| {check_in} | Daily 10-minute check-in at 9:00 | — | — | open | 3 | 2 people |" in report
     run("render", folder, "-o", folder / "report.md")
     run("render", folder, "--to", "html", "-o", folder / "report.html")
     assert "2 people" in run("render", folder, "--to", "html").stdout

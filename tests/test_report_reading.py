@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from conftest import write_answers
 
 ROLLOUT = {
@@ -21,7 +23,7 @@ ROLLOUT = {
 
 def rollout(cli, tmp_path: Path, fmt: str = "classic", answers: dict | None = None) -> Path:
     folder = tmp_path / "pm"
-    path = write_answers(tmp_path, "Linda", answers or ROLLOUT, role="Quality & compliance associate")
+    path = write_answers(tmp_path, "Linda", ROLLOUT if answers is None else answers, role="Quality & compliance associate")
     result = cli("start", folder, "--project", "Colorado rollout", "--format", fmt, "--date", "2026-11-20", "--answers", path)
     assert result.exit_code == 0, result.output
     assert cli("merge", folder).exit_code == 0
@@ -52,3 +54,27 @@ def test_an_action_closed_with_actions_done_reads_as_done(cli, tmp_path: Path) -
     assert cli("actions", "done", "A2", folder).exit_code == 0
     report = cli("render", folder).stdout
     assert row(report, "A2")[4] == "✓ done" and row(report, "A1")[4] == "open"
+
+
+def test_a_summary_is_its_own_section_after_the_metadata(cli, tmp_path: Path) -> None:
+    folder = rollout(cli, tmp_path)
+    assert cli("edit", "summary", folder, "--text", "We landed on time, at a cost to the local staff.").exit_code == 0
+    report = cli("render", folder).stdout
+    assert "Linda)\n\n## Summary\n\nWe landed on time, at a cost to the local staff.\n\n> This review is blameless" in report
+
+
+@pytest.mark.parametrize("fmt", ["4ls", "mad-sad-glad", "start-stop-continue"])
+def test_an_agile_format_is_titled_a_retrospective(cli, tmp_path: Path, fmt: str) -> None:
+    folder = rollout(cli, tmp_path, fmt, {})
+    assert cli("render", folder).stdout.startswith("# Retrospective: Colorado rollout\n")
+
+
+def test_who_was_not_heard_from_is_named_in_the_report_and_by_merge(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    created = ("--project", "School open day", "--format", "4ls", "--date", "2026-11-20")
+    assert cli("start", folder, *created, "--invite", "Ann", "--invite", "Bo", "--invite", "Cleo").exit_code == 0
+    for name, answers in (("Cleo", {"liked": ["The guided tour ran on time"]}), ("Dan", {}), ("bo", {"liked": []})):
+        assert cli("start", folder, "--answers", write_answers(tmp_path, name, answers)).exit_code == 0
+    merged = cli("merge", folder)
+    assert merged.exit_code == 0 and "not heard from: Ann, Bo, Dan." in merged.stderr and not merged.stdout
+    assert "\n\n**Not heard from:** Ann, Bo, Dan\n\n" in cli("render", folder).stdout

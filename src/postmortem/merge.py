@@ -412,6 +412,9 @@ def build_record(
         record["sections"] = [_anonymise(s) for s in sections]
         return record
     record["participants"] = [{"name": r.name, "role": r.role} for r in complete]
+    silent = not_heard_from(session, responses)
+    if silent:
+        record["not_heard_from"] = silent
     record["sections"] = sections
     record["responses"] = [
         {"name": r.name, "role": r.role, "answers": answers_mod.to_toml(r.answers)} for r in complete
@@ -428,6 +431,19 @@ def _anonymise(section: dict[str, Any]) -> dict[str, Any]:
         if key in clean:
             clean[key] = [{k: v for k, v in entry.items() if k != "raised_by"} for entry in clean[key]]
     return clean
+
+
+def not_heard_from(session: Session, responses: list[Response]) -> list[str]:
+    """Who the record has nothing from: people who finished with every answer empty, those with
+    only a draft, and invited people who never answered (each once, spelled as invited, in order of name)."""
+    from postmortem.session import same_person
+
+    heard = [r.name for r in responses if r.complete and any(v not in (None, "", [], {}) for v in r.answers.values())]
+    silent: list[str] = []
+    for name in [n.strip() for n in session.invited if n.strip()] + [r.name for r in responses]:  # as invited
+        if not any(same_person(name, known) for known in heard + silent):
+            silent.append(name)
+    return sorted(silent, key=str.casefold)
 
 
 def drafts(responses: list[Response]) -> list[str]:
