@@ -78,3 +78,37 @@ def test_who_was_not_heard_from_is_named_in_the_report_and_by_merge(cli, tmp_pat
     merged = cli("merge", folder)
     assert merged.exit_code == 0 and "not heard from: Ann, Bo, Dan." in merged.stderr and not merged.stdout
     assert "\n\n**Not heard from:** Ann, Bo, Dan\n\n" in cli("render", folder).stdout
+
+
+def test_the_markdown_source_reads_like_what_was_typed_and_keeps_its_structure(cli, tmp_path: Path) -> None:
+    from markdown_it import MarkdownIt
+
+    answers = {
+        **ROLLOUT,
+        "went_poorly": ["Checklists v2 | v3 mix-up: the front desk used the old form for a week",
+                        "Overtime ran at 1.5 * the usual hours, see snake_case_notes.txt & the <3 emails"],
+        "improvements": ["Retire form v2 | v3 on go-live day & tell the front desk"],
+    }
+    folder = tmp_path / "pm"
+    path = write_answers(tmp_path, "Tomás", answers, role="Quality & compliance associate")
+    assert cli("start", folder, "--project", "Q&A rollout", "--date", "2026-11-20", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert report.startswith("# Post-mortem: Q&A rollout\n")
+    assert "- Checklists v2 | v3 mix-up: the front desk used the old form for a week (Tomás)" in report
+    assert "- Overtime ran at 1.5 * the usual hours, see snake_case_notes.txt & the <3 emails (Tomás)" in report
+    assert "| A1 | Retire form v2 \\| v3 on go-live day & tell the front desk |" in report
+    assert "### Tomás, Quality & compliance associate" in report
+    html = MarkdownIt("js-default").render(report)
+    assert "<td>Retire form v2 | v3 on go-live day &amp; tell the front desk</td>" in html
+    assert "<li>Checklists v2 | v3 mix-up" in html and "<em>" not in html
+
+
+def test_a_name_in_any_script_reads_as_typed_in_the_service_diagram(cli, tmp_path: Path) -> None:
+    answers = {"served": [{"name": "Zoë's front desk"}], "served_by": [{"name": "Łukasz"}]}
+    folder = tmp_path / "pm"
+    path = write_answers(tmp_path, "Tomás", answers)
+    assert cli("start", folder, "--project", "Open day", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert '["Tomás"]' in report and """["Zoë's front desk"]""" in report and '["Łukasz"]' in report

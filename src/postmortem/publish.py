@@ -155,7 +155,7 @@ def _entry(name: str, record: dict[str, Any]) -> _Entry:
 
 def _link(entry: _Entry, style: str) -> str:
     target = entry.name if style == "github" else f"{entry.name}.md"
-    return f"[{escape.markdown(entry.project)}]({target})"
+    return f"[{escape.markdown_link_text(entry.project)}]({target})"
 
 
 def index_table(entries: list[_Entry], style: str) -> str:
@@ -167,7 +167,7 @@ def index_table(entries: list[_Entry], style: str) -> str:
 def sidebar_list(entries: list[_Entry], index_name: str) -> str:
     home = index_name[:-3]
     lines = [f"**[Post-mortems]({home})**", ""]
-    lines += [f"- [{e.date.isoformat()} {escape.markdown(e.project)}]({e.name})" for e in entries]
+    lines += [f"- [{e.date.isoformat()} {escape.markdown_link_text(e.project)}]({e.name})" for e in entries]
     return "\n".join(lines)
 
 

@@ -29,14 +29,14 @@ def reports_dir() -> Path:
 def _finalize(value: Any) -> Any:
     """Every {{ value }} in a template is escaped here, so no template can forget it."""
     if type(value) is str:  # the common case first: a plain string (Markup is a subclass, not this)
-        return escape.markdown(value)
+        return escape.markdown_deferred(value)
     from markupsafe import Markup
 
     if isinstance(value, Markup) or isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
         return value
     if value is None:
         return ""
-    return escape.markdown(str(value))
+    return escape.markdown_deferred(str(value))
 
 
 def _bar(count: int, largest: int) -> Any:
@@ -114,9 +114,9 @@ def _scores_line(entry: dict[str, Any], section: dict[str, Any]) -> str:
 
 
 def _mermaid_label(text: str) -> str:
-    """A quoted Mermaid node label: anything but plain letters, digits and a little punctuation
-    becomes a #code; entity, so no name can end the label, the node or the diagram."""
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in " .,-_()'") else f"#{ord(c)};" for c in escape.plain(text))
+    """A quoted Mermaid node label: anything but letters (of any script), digits and a little
+    punctuation becomes a #code; entity, so no name can end the label, the node or the diagram."""
+    safe = "".join(c if c.isalnum() or c in " .,-_()'" else f"#{ord(c)};" for c in escape.plain(text))
     return f'"{safe}"'
 
 
@@ -258,7 +258,7 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
     except (jinja2.TemplateError, TypeError, ValueError, LookupError, OverflowError) as err:
         path, line = _where(err, name)
         raise PostmortemError(f"template error: {err}", path=path, line=line) from None
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return escape.place_bars(re.sub(r"\n{3,}", "\n\n", text).strip() + "\n")
 
 
 def _bounded(parts: Any, template: str) -> str:
