@@ -93,12 +93,13 @@ def test_the_markdown_source_reads_like_what_was_typed_and_keeps_its_structure(c
     path = write_answers(tmp_path, "Tomás", answers, role="Quality & compliance associate")
     assert cli("start", folder, "--project", "Q&A rollout", "--date", "2026-11-20", "--answers", path).exit_code == 0
     assert cli("merge", folder).exit_code == 0
-    report = cli("render", folder).stdout
+    assert cli("render", folder, "-o", tmp_path / "report.md", "--answers-page", tmp_path / "answers.md").exit_code == 0
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
     assert report.startswith("# Post-mortem: Q&A rollout\n")
     assert "- Checklists v2 | v3 mix-up: the front desk used the old form for a week (Tomás)" in report
     assert "- Overtime ran at 1.5 * the usual hours, see snake_case_notes.txt & the <3 emails (Tomás)" in report
     assert "| A1 | Retire form v2 \\| v3 on go-live day & tell the front desk |" in report
-    assert "### Tomás, Quality & compliance associate" in report
+    assert "\n## Tomás, Quality & compliance associate\n" in (tmp_path / "answers.md").read_text(encoding="utf-8")
     html = MarkdownIt("js-default").render(report)
     assert "<td>Retire form v2 | v3 on go-live day &amp; tell the front desk</td>" in html
     assert "<li>Checklists v2 | v3 mix-up" in html and "<em>" not in html
@@ -112,3 +113,27 @@ def test_a_name_in_any_script_reads_as_typed_in_the_service_diagram(cli, tmp_pat
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
     assert '["Tomás"]' in report and """["Zoë's front desk"]""" in report and '["Łukasz"]' in report
+
+
+def test_each_persons_answers_go_on_a_second_page_the_report_links(cli, tmp_path: Path) -> None:
+    folder = rollout(cli, tmp_path)
+    out = tmp_path / "wiki"
+    (out / "answers").mkdir(parents=True)
+    result = cli("render", folder, "-o", out / "report.md", "--answers-page", out / "answers" / "linda.md")
+    assert result.exit_code == 0 and "answers/linda.md" in result.stderr
+    report = (out / "report.md").read_text(encoding="utf-8")
+    answers = (out / "answers" / "linda.md").read_text(encoding="utf-8")
+    assert report.endswith("## Individual answers\n\nEach participant's own answers, as they gave them, are on [a page of their own](answers/linda.md).\n")
+    assert "Unannounced drop-ins several times a day\n" not in report  # the main page is the grouped view only
+    assert answers.startswith("# Individual answers: Colorado rollout\n\n**Date:** 2026-11-20")
+    assert "[the report](../report.md)" in answers
+    assert "\n## Linda, Quality & compliance associate\n\n**What went well?**\n\n- The VP set expectations" in answers
+    assert "**What went poorly?**\n\n- Unannounced drop-ins several times a day\n" in answers
+
+
+def test_an_anonymous_post_mortem_has_no_page_of_answers(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    assert cli("start", folder, "--project", "P", "--anonymous", "--answers", write_answers(tmp_path, "Ann", ROLLOUT)).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    result = cli("render", folder, "--answers-page", tmp_path / "answers.md")
+    assert result.exit_code == 2 and "anonymous" in result.stderr and not (tmp_path / "answers.md").exists()

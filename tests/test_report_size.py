@@ -62,9 +62,10 @@ def test_long_lists_are_cut_to_the_first_entries_with_a_count_of_the_rest(cli, t
     assert f"; Role {NAMED - 1:03d} and {PEOPLE - NAMED} more |" in jessica
 
     assert f"**Participants:** {PEOPLE}\n" in report  # the count, not 120 names
-    appendix = section_of(report, "Appendix: individual answers")
-    assert appendix.startswith(f"\nThe answers of each of the {PEOPLE} participants are too many for this page")
-    assert "### Person" not in report
+    assert "## Person" not in report and "Individual answers" not in report
+    assert cli("render", folder, "-o", tmp_path / "report.md", "--answers-page", tmp_path / "answers.md").exit_code == 0
+    answers = (tmp_path / "answers.md").read_text(encoding="utf-8")  # the second page has everyone's
+    assert answers.count("\n## Person ") == PEOPLE and "[a page of their own](answers.md)" in (tmp_path / "report.md").read_text(encoding="utf-8")
 
     record = read(folder / "record.toml")  # nothing is lost: the record has every entry and answer
     assert len(record["sections"][0]["items"]) == PEOPLE and len(record["responses"]) == PEOPLE

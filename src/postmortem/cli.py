@@ -288,6 +288,9 @@ def render(
         None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
     ),
     to: str = typer.Option("markdown", "--to", help="markdown, or html for a standalone page (Confluence, email)."),
+    answers_page: Optional[Path] = typer.Option(
+        None, "--answers-page", help="Also write each participant's own answers to this file, a second page the report links to."
+    ),
 ) -> None:
     """Render the merged record as a Markdown report (stdout unless -o)."""
     from postmortem import record as record_mod
@@ -301,14 +304,25 @@ def render(
     if to not in ("markdown", "html"):
         raise PostmortemError(f"--to must be markdown or html, not {to!r}")
     record = record_mod.load_record(path)
-    text = render_mod.render_markdown(record, template)
+    report_dir = output.parent if output is not None else Path(".")
+    answers_link = os.path.relpath(answers_page, report_dir) if answers_page is not None else None
+    text = render_mod.render_markdown(record, template, answers_link)
+    writes = []
+    if answers_page is not None:
+        back = os.path.relpath(output, answers_page.parent) if output is not None else None
+        answers = render_mod.render_answers(record, back)
+        if to == "html":
+            answers = render_mod.markdown_to_html(answers, f"Individual answers: {record['project']}")
+        writes.append((answers_page, answers))
     if to == "html":
         text = render_mod.markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
+    if output is not None:
+        writes.insert(0, (output, text))
+    if writes:
+        store.atomic_write_all(writes)
+        _say(f"Wrote {' and '.join(str(p) for p, _ in writes)}.")
     if output is None:
         _out(text)
-        return
-    store.atomic_write_text(output, text)
-    _say(f"Wrote {output}.")
 
 
 @commands.command()
@@ -405,7 +419,8 @@ def publish(
     done = publish_mod.publish(record_path, wiki, style, index, template)
     for warning in done.warnings:
         _say(f"postmortem: warning: {warning}")
-    _say(f"Published {done.page} (record: {done.record}); index: {done.index}.")
+    answers = f", each person's answers: {done.answers}" if done.answers else ""
+    _say(f"Published {done.page} (record: {done.record}{answers}); index: {done.index}.")
 
 
 @commands.command()

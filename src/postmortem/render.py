@@ -14,7 +14,7 @@ from postmortem.resources import templates_dir
 
 BAR_WIDTH = 20
 # A report is one page a reader takes in at a glance, even when thousands answered; the record keeps everything.
-SHOWN = 100  # entries of a section's list, arrows of the service diagram, participants named, answers in the appendix
+SHOWN = 100  # entries of a section's list, arrows of the service diagram, participants named
 NAMED = 10  # names shown for who raised one entry, and roles and interests of one stakeholder
 # A template is its author's own code: what it may make is bounded, so a mistake ends with one line, not a hang.
 MAX_REPORT = 50_000_000  # characters of a report, and of one value a template builds with `*`
@@ -64,7 +64,7 @@ def _raised_by(entry: dict[str, Any]) -> str:
 def _at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     """The record as the report shows it: each section's list cut to its first SHOWN entries (in
     the record's order: most votes, then most raised, first), with `left_out` counting the rest;
-    past SHOWN participants, no list of names and no appendix, with `responses_left_out` instead."""
+    past SHOWN participants, no list of names (the page of answers has everyone's)."""
     view = dict(record)
     sections = []
     for section in record.get("sections", []):
@@ -76,8 +76,6 @@ def _at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     view["sections"] = sections
     if len(record.get("participants") or []) > SHOWN:
         view["participants"] = []
-    if len(record.get("responses") or []) > SHOWN:
-        view.update(responses=[], responses_left_out=len(record["responses"]))
     return view
 
 
@@ -224,10 +222,18 @@ def _where(err: BaseException, fallback: str) -> tuple[str, int | None]:
     return place
 
 
-def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
-    """The report for record; template is a name (user folder, then built-ins) or a file path."""
-    import jinja2
+def _link(target: str | None) -> Any:
+    """A link's destination as a template writes it: the path with anything but path characters %-encoded."""
+    from urllib.parse import quote
 
+    from markupsafe import Markup
+
+    return Markup(quote(target)) if target else ""
+
+
+def render_markdown(record: dict[str, Any], template: str | None = None, answers_page: str | None = None) -> str:
+    """The report for record; template is a name (user folder, then built-ins) or a file path;
+    answers_page: where the page of each person's answers is, relative to the report, to link it."""
     extra_dir = None
     if template and (template.endswith(".j2") or "/" in template or Path(template).is_file()):
         path = Path(template)
@@ -240,11 +246,27 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
         name = f"{record.get('format', '')}.md.j2"
     env = environment(extra_dir)
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **_at_a_glance(record)}
+    context["answers_page"] = _link(answers_page)
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
-        context.update(participants=[], responses=[], sections=_without_names(context["sections"]))
-        context.pop("responses_left_out", None)
+        context.update(participants=[], responses=[], sections=_without_names(context["sections"]), answers_page="")
+    return _generate(env, name, [name, "base.md.j2"] if not template else [name], context)
+
+
+def render_answers(record: dict[str, Any], report_page: str | None = None) -> str:
+    """The page beside the report with each participant's own answers, linking back to the report
+    at report_page (relative to this page). Refused for an anonymous post-mortem."""
+    if record.get("anonymous"):
+        raise PostmortemError("an anonymous post-mortem has no page of individual answers")
+    context = {"title": "", "responses": [], **record, "report_page": _link(report_page)}
+    return _generate(environment(), "answers.md.j2", ["answers.md.j2"], context)
+
+
+def _generate(env: Any, name: str, names: list[str], context: dict[str, Any]) -> str:
+    """The page the first of names that exists makes from context; any template error is one line."""
+    import jinja2
+
     try:
-        loaded = env.get_template(name) if template else env.select_template([name, "base.md.j2"])
+        loaded = env.select_template(names) if len(names) > 1 else env.get_template(names[0])
         text = _bounded(loaded.generate(context), loaded.filename or name)
     except RecursionError as err:
         path, line = _where(err, name)
