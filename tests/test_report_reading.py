@@ -137,3 +137,35 @@ def test_an_anonymous_post_mortem_has_no_page_of_answers(cli, tmp_path: Path) ->
     assert cli("merge", folder).exit_code == 0
     result = cli("render", folder, "--answers-page", tmp_path / "answers.md")
     assert result.exit_code == 2 and "anonymous" in result.stderr and not (tmp_path / "answers.md").exists()
+
+
+def test_every_distinct_instead_survives_the_merge_with_who_said_it_and_an_owner_conflict_shows(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    people = {
+        "Ann": ({"text": "Approvals came back at 17:00", "instead": "Send requests by noon"}, "Kyle"),
+        "Bo": ({"text": "Approvals came back at 17:00", "instead": "Book a fixed approval slot"}, "Marcus"),
+        "Cy": ({"text": "Approvals came back at 17:00", "instead": "send requests by noon"}, "Kyle"),
+    }
+    for name, (poor, owner) in people.items():
+        answers = {"poor_service": [poor], "improvements": [{"text": "Daily check-in at 9:00", "owner": owner}]}
+        path = write_answers(tmp_path, name, answers)
+        assert cli("start", folder, "--project", "Branch review", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert ("- Approvals came back at 17:00 (Ann, Bo, Cy) — instead: Send requests by noon (Ann, Cy); "
+            "Book a fixed approval slot (Bo)\n") in report
+    assert row(report, "A1")[2] == "Kyle (also given: Marcus)"
+    assert cli("edit", "A1", folder, "--owner", "Marcus").exit_code == 0  # the facilitator decides
+    assert row(cli("render", folder).stdout, "A1")[2] == "Marcus (also given: Kyle)"
+
+
+def test_an_anonymous_record_keeps_each_instead_without_names(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    for name, instead in (("Ann", "Send requests by noon"), ("Bo", "Book a fixed approval slot")):
+        path = write_answers(tmp_path, name, {"poor_service": [{"text": "Approvals came back at 17:00", "instead": instead}]})
+        assert cli("start", folder, "--project", "P", "--format", "internal-service", "--anonymous", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    record = (folder / "record.toml").read_text(encoding="utf-8")
+    assert "Book a fixed approval slot" in record and "Ann" not in record and "Bo\"" not in record
+    line = next(line for line in cli("render", folder).stdout.splitlines() if line.startswith("- Approvals"))
+    assert "Send requests by noon (1 person)" in line and "Book a fixed approval slot (1 person)" in line

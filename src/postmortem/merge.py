@@ -11,6 +11,7 @@ from typing import Any
 
 from postmortem import answers as answers_mod
 from postmortem import grouping, store
+from postmortem import record as record_mod
 from postmortem.questionsets import Question, QuestionSet
 from postmortem.session import Response, Session
 
@@ -107,13 +108,30 @@ def _fill(question: Question, item: dict[str, Any], entries: list[tuple[str, dic
     names = _distinct(name for name, _ in entries)
     item.update(count=len(names), raised_by=names)
     for field in question.fields:
-        value = next((entry[field] for _, entry in entries if entry.get(field)), None)
-        if value and field not in item:
-            item[field] = value
+        given = _given(entries, field)
+        if given and field not in item:
+            item[field] = given[0]["value"]
+        if len(given) > 1:  # every distinct value kept with who gave it: the report shows them all
+            item[f"{field}_given"] = given
+        else:
+            item.pop(f"{field}_given", None)
     every = list(dict.fromkeys([*wordings, *(entry["text"] for _, entry in entries)]))
     if every != [item["text"]]:
         item["wordings"] = every
     return item
+
+
+def _given(entries: list[tuple[str, dict[str, Any]]], field: str) -> list[dict[str, Any]]:
+    """Each distinct value the entries give field (wordings alike in case and spacing are one), in
+    the order first given, with who gave it."""
+    given: dict[Any, dict[str, Any]] = {}
+    for name, entry in entries:
+        value = entry.get(field)
+        if value:
+            one = given.setdefault(same_wording(value) if isinstance(value, str) else value, {"value": value, "raised_by": []})
+            if name not in one["raised_by"]:
+                one["raised_by"].append(name)
+    return [{**one, "count": len(one["raised_by"])} for one in given.values()]
 
 
 def _assign_action_ids(items: list[dict[str, Any]], next_id: int) -> int:
@@ -429,7 +447,7 @@ def _anonymise(section: dict[str, Any]) -> dict[str, Any]:
         clean["answers"] = [{"text": a["text"]} for a in section["answers"]]
     for key in ("items", "people", "choices", "teams", "events"):
         if key in clean:
-            clean[key] = [{k: v for k, v in entry.items() if k != "raised_by"} for entry in clean[key]]
+            clean[key] = [record_mod.without_names(entry) for entry in clean[key]]  # also who gave each value of a field
     return clean
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from postmortem import escape
 from postmortem.errors import PostmortemError
-from postmortem.record import SECTION_LISTS
+from postmortem.record import SECTION_LISTS, without_names
 from postmortem.resources import templates_dir
 
 BAR_WIDTH = 20
@@ -79,15 +79,6 @@ def _at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     return view
 
 
-def _without_names(value: Any) -> Any:
-    """value with every `raised_by` list left out, however deep."""
-    if isinstance(value, dict):
-        return {k: _without_names(v) for k, v in value.items() if k != "raised_by"}
-    if isinstance(value, list):
-        return [_without_names(v) for v in value]
-    return value
-
-
 # A closed action is marked, so it reads as done at a glance.
 _CLOSED = {"done": "✓ done", "dropped": "✗ dropped"}
 
@@ -96,6 +87,13 @@ def _status(action: dict[str, Any]) -> str:
     """An action's status as the report shows it: open unless the record says otherwise."""
     status = str(action.get("status") or "open")
     return _CLOSED.get(status, status)
+
+
+def _one_value(item: dict[str, Any], field: str) -> str:
+    """A field that takes one value (owner, due, type), with the others given for it when they differ."""
+    value = item.get(field)
+    others = [str(g["value"]) for g in item.get(f"{field}_given") or [] if isinstance(g, dict) and g.get("value") != value]
+    return (str(value) if value else "—") + (f" (also given: {', '.join(others)})" if others else "")
 
 
 def _item_line(entry: Any) -> str:
@@ -201,7 +199,7 @@ def environment(extra_dir: Path | None = None) -> Any:
     )
     env.intercepted_binops = frozenset({"*", "**"})
     env.call_binop = _bounded_binop
-    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, status=_status, item_line=_item_line, scores_line=_scores_line)
+    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, status=_status, one_value=_one_value, item_line=_item_line, scores_line=_scores_line)
     env.globals.update(service_graph=_service_graph, range=_range_budget())
     return env
 
@@ -248,7 +246,7 @@ def render_markdown(record: dict[str, Any], template: str | None = None, answers
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **_at_a_glance(record)}
     context["answers_page"] = _link(answers_page)
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
-        context.update(participants=[], responses=[], sections=_without_names(context["sections"]), answers_page="")
+        context.update(participants=[], responses=[], sections=without_names(context["sections"]), answers_page="")
     return _generate(env, name, [name, "base.md.j2"] if not template else [name], context)
 
 
