@@ -169,3 +169,16 @@ def test_an_anonymous_record_keeps_each_instead_without_names(cli, tmp_path: Pat
     assert "Book a fixed approval slot" in record and "Ann" not in record and "Bo\"" not in record
     line = next(line for line in cli("render", folder).stdout.splitlines() if line.startswith("- Approvals"))
     assert "Send requests by noon (1 person)" in line and "Book a fixed approval slot (1 person)" in line
+
+
+def test_one_team_is_one_row_spelled_as_most_people_did_and_roles_say_who_gave_them(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    given = [("Ann", "IT Service Desk", "Laptops", 2), ("Bo", "IT service desk", "Imaging", 4), ("Cy", "IT Service Desk", "Laptops", 3)]
+    for name, team, role, score in given:
+        answers = {"scorecard": [{"team": team, "quality": score}], "served_by": [{"name": team, "role": role}]}
+        path = write_answers(tmp_path, name, answers)
+        assert cli("start", folder, "--project", "Branch review", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert "| IT Service Desk | — | 3.0 (3) | — | — |" in report and "IT service desk |" not in report
+    assert "| IT Service Desk | Laptops (Ann, Cy); Imaging (Bo) | — | Ann, Bo, Cy |" in report

@@ -156,13 +156,21 @@ def _merge_people(raised: list[tuple[str, dict[str, str]]]) -> list[dict[str, An
     people: dict[str, dict[str, Any]] = {}
     for name, person in raised:
         key = grouping.key(person["name"]) or person["name"].casefold()
-        merged = people.setdefault(key, {"name": person["name"], "roles": [], "interests": [], "raised_by": []})
+        merged = people.setdefault(key, {"name": [], "roles": [], "interests": [], "raised_by": [], "entries": []})
+        merged["name"].append(person["name"])
+        merged["entries"].append((name, person))
         merged["roles"].append(person["role"])
         merged["interests"].append(person["interest"])
         merged["raised_by"].append(name)
     for merged in people.values():
+        merged["name"] = _representative(merged["name"])  # the spelling most people used
+        entries = merged.pop("entries")
         for field in ("roles", "interests", "raised_by"):
             merged[field] = _distinct(merged[field])
+        for field in ("role", "interest"):  # when they differ, who gave which
+            given = _given(entries, field)
+            if len(given) > 1:
+                merged[f"{field}_given"] = given
     return sorted(people.values(), key=lambda p: -len(p["raised_by"]))
 
 
@@ -313,14 +321,15 @@ def _merge_scores(question: Question, raised: list[tuple[str, dict[str, Any]]]) 
     teams: dict[str, dict[str, Any]] = {}
     for name, entry in raised:
         label = entry[question.key]
-        team = teams.setdefault(label.casefold(), {"name": label, "raised_by": [], "values": {}})
+        team = teams.setdefault(grouping.key(label) or label.casefold(), {"spellings": [], "raised_by": [], "values": {}})
+        team["spellings"].append(label)
         team["raised_by"].append(name)
         for dimension in question.dimensions:
             if dimension in entry:
                 team["values"].setdefault(dimension, []).append(entry[dimension])
     return [
         {
-            "name": team["name"],
+            "name": _representative(team["spellings"]),
             "raised_by": _distinct(team["raised_by"]),
             "scores": {
                 d: _summary(team["values"][d], len(question.labels)) for d in question.dimensions if d in team["values"]

@@ -89,6 +89,14 @@ def _status(action: dict[str, Any]) -> str:
     return _CLOSED.get(status, status)
 
 
+def _with_who(entry: dict[str, Any], field: str, plural: str) -> str:
+    """The distinct values given for field (a stakeholder's roles, say), each with who gave it when they differ."""
+    given = [g for g in entry.get(f"{field}_given") or [] if isinstance(g, dict)]
+    if given:
+        return _shortlist([f"{g.get('value', '')} ({_raised_by(g)})" for g in given], "; ")
+    return _shortlist(entry.get(plural) or [], "; ")
+
+
 def _one_value(item: dict[str, Any], field: str) -> str:
     """A field that takes one value (owner, due, type), with the others given for it when they differ."""
     value = item.get(field)
@@ -199,7 +207,7 @@ def environment(extra_dir: Path | None = None) -> Any:
     )
     env.intercepted_binops = frozenset({"*", "**"})
     env.call_binop = _bounded_binop
-    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, status=_status, one_value=_one_value, item_line=_item_line, scores_line=_scores_line)
+    env.filters.update(bar=_bar, shortlist=_shortlist, raised_by=_raised_by, status=_status, one_value=_one_value, with_who=_with_who, item_line=_item_line, scores_line=_scores_line)
     env.globals.update(service_graph=_service_graph, range=_range_budget())
     return env
 
