@@ -182,3 +182,22 @@ def test_one_team_is_one_row_spelled_as_most_people_did_and_roles_say_who_gave_t
     report = cli("render", folder).stdout
     assert "| IT Service Desk | — | 3.0 (3) | — | — |" in report and "IT service desk |" not in report
     assert "| IT Service Desk | Laptops (Ann, Cy); Imaging (Bo) | — | Ann, Bo, Cy |" in report
+
+
+def test_two_responders_telling_one_moment_in_other_words_is_one_event(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    told = {
+        "Ann": [{"time": "09:19", "what": "Paged the on-call engineer"}, {"time": "09:41", "what": "Rolled back the release"}],
+        "Ben": [{"time": "09:19", "what": "On-call engineer paged by PagerDuty"}, {"time": "09:19", "what": "Mei took incident command"},
+                {"time": "09:41", "what": "We rolled back the bad release to 4.2"}],
+    }
+    for name, timeline in told.items():
+        path = write_answers(tmp_path, name, {"timeline": timeline})
+        assert cli("start", folder, "--project", "Checkout outage", "--format", "incident", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    events = [line for line in cli("render", folder).stdout.splitlines() if line.startswith("| 09:")]
+    assert events == [
+        "| 09:19 | Paged the on-call engineer | Ann, Ben |",
+        "| 09:19 | Mei took incident command | Ben |",
+        "| 09:41 | Rolled back the release | Ann, Ben |",
+    ]

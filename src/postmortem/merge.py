@@ -234,15 +234,21 @@ def _most_given(values: list[str], prefer: Any = lambda v: v[:1].isupper()) -> s
 
 
 def _merge_events(raised: list[tuple[str, dict[str, str]]], clock: Clock) -> list[dict[str, Any]]:
-    """Every event once, sorted by time; equal events (same moment, same words) joined with who gave them.
-    Times that are not a time are kept as given and listed last, in order of appearance."""
-    groups: dict[tuple[Any, ...], list[tuple[str, dict[str, str], dt.datetime | None]]] = {}
+    """Every event once, sorted by time; events at the same minute that make the same point (grouped
+    as items are) joined with who gave them. Times that are not a time are kept as given and listed
+    last, in order of appearance."""
+    moments: dict[tuple[Any, ...], list[tuple[str, dict[str, str], dt.datetime | None]]] = {}
     for name, event in raised:
         at = clock.moment(event["time"])
-        when = ("at", at) if at is not None else ("text", " ".join(event["time"].casefold().split()))
-        groups.setdefault((*when, grouping.key(event["what"])), []).append((name, event, at))
+        when = ("at", at.replace(second=0, microsecond=0)) if at is not None else ("text", " ".join(event["time"].casefold().split()))
+        moments.setdefault(when, []).append((name, event, at))
+    groups = [
+        [members[i] for i in group]
+        for members in moments.values()
+        for group in grouping.group([event["what"] for _, event, _ in members])
+    ]
     merged = []
-    for order, members in enumerate(groups.values()):
+    for order, members in enumerate(groups):
         names = _distinct(name for name, _, _ in members)
         entry: dict[str, Any] = {"time": _most_given([event["time"] for _, event, _ in members], prefer=lambda t: _dated(t) is None)}
         if members[0][2] is not None:
