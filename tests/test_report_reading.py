@@ -201,3 +201,19 @@ def test_two_responders_telling_one_moment_in_other_words_is_one_event(cli, tmp_
         "| 09:19 | Mei took incident command | Ben |",
         "| 09:41 | Rolled back the release | Ann, Ben |",
     ]
+
+
+def test_clock_times_fall_on_the_incidents_day_not_on_a_precursor_weeks_before(cli, tmp_path: Path) -> None:
+    answers = {
+        "started_at": "09:00", "detected_at": "2026-11-18T09:08", "resolved_at": "09:49",
+        "timeline": [{"time": "2026-10-20T14:00", "what": "Vendor announced the connection limit change"},
+                     {"time": "09:03", "what": "First payment failures"}, {"time": "09:30", "what": "Pool size raised"}],
+    }
+    folder = tmp_path / "pm"
+    path = write_answers(tmp_path, "Ann", answers)
+    assert cli("start", folder, "--project", "Checkout outage", "--format", "incident", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert "**Time to detect:** 8 min" in report and "**Time to resolve:** 41 min" in report and "**Duration:** 49 min" in report
+    times = [line.split("|")[1].strip() for line in report.splitlines() if line.startswith("| ") and "|" in line[2:] and line[2:4].isdigit()]
+    assert times == ["2026-10-20T14:00", "09:03", "09:30"]

@@ -197,9 +197,9 @@ def _dated(text: str) -> dt.datetime | None:
         return None
 
 
-def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[list[str], list[str]]:
-    """Every time given: the start times, and all of them (start, detection and end times, and event times)."""
-    starts: list[str] = []
+def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[dict[str, list[str]], list[str]]:
+    """Every time given: those of each incident fact (start, detection, end), and all of them (with event times)."""
+    facts: dict[str, list[str]] = {qid: [] for qid in TIME_FACTS}
     every: list[str] = []
     for question in qset.questions:
         for response in responses:
@@ -208,21 +208,25 @@ def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[list[str]
                 every += [event["time"] for event in value or []]
             elif question.kind == "text" and question.id in TIME_FACTS and value:
                 every.append(value)
-                if question.id == "started_at":
-                    starts.append(value)
-    return starts, every
+                facts[question.id].append(value)
+    return facts, every
 
 
 def make_clock(qset: QuestionSet, responses: list[Response], session_date: dt.date) -> Clock:
     """Clock times are on the incident's day: the date of the earliest full start date-time given,
-    else of the earliest full date-time among all the times, else the session date."""
-    starts, every = _time_texts(qset, responses)
+    else of the earliest full detection date-time, else the day most full date-times fall on (the
+    later on a tie), else the session date. So a precursor dated weeks before moves no clock time."""
+    facts, every = _time_texts(qset, responses)
     day = session_date
-    for candidates in (starts, every):
+    for candidates in (facts["started_at"], facts["detected_at"]):
         dated = [d for d in map(_dated, candidates) if d is not None]
         if dated:
             day = min(d.date() for d in dated)
             break
+    else:
+        days = Counter(d.date() for d in map(_dated, every) if d is not None)
+        if days:
+            day = max(days, key=lambda d: (days[d], d))
     offsets = Counter(at.utcoffset() for at in (answers_mod.parse_time(t, day) for t in every) if at and at.tzinfo)
     return Clock(day, dt.timezone(offsets.most_common(1)[0][0]) if offsets else None)
 
