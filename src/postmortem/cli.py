@@ -372,6 +372,8 @@ def edit(
         if text is None:
             raise PostmortemError(f"give the {item} with --text")
         message = facilitate.change(path, lambda r: facilitate.set_text(r, item, text))
+    elif (owner, due, status, note, text) == (None,) * 5:
+        raise PostmortemError(f"nothing to change in {item}: give --owner, --due, --status, --note or --text")
     else:
         message = facilitate.change(
             path,
@@ -494,7 +496,7 @@ def actions(
         help="Folders or record files to search (default .); `done ID` or `reopen ID` first to change one action.",
     ),
     open_only: bool = typer.Option(True, "--open/--all", help="Only actions still open or in progress (default), or all."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions: any case, any part of the name (Dave finds Dave Kowalski)."),
     overdue: bool = typer.Option(False, "--overdue", help="Only actions past their due date."),
     as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the actions as CSV."),

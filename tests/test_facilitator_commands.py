@@ -1,0 +1,32 @@
+"""The facilitator's commands do what a busy facilitator expects at the first try."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import read, write_answers
+
+
+def team(cli, tmp_path: Path) -> Path:
+    folder = tmp_path / "pm"
+    answers = {"improvements": [{"text": "Book the printer slot a week ahead", "owner": "Dave Kowalski"},
+                                {"text": "One shared checklist for the open day", "owner": "Ann"}]}
+    assert cli("start", folder, "--project", "School open day", "--answers", write_answers(tmp_path, "Ann", answers)).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    return folder
+
+
+def test_actions_owner_finds_a_person_by_any_part_of_their_name_in_any_case(cli, tmp_path: Path) -> None:
+    folder = team(cli, tmp_path)
+    for given in ("Dave", "dave", "KOWALSKI", "Dave Kowalski"):
+        result = cli("actions", folder, "--owner", given, "--json")
+        assert result.exit_code == 0 and "Book the printer slot" in result.stdout and "shared checklist" not in result.stdout
+
+
+def test_edit_with_nothing_to_change_is_an_error_and_changes_nothing(cli, tmp_path: Path) -> None:
+    folder = team(cli, tmp_path)
+    before = (folder / "record.toml").read_bytes()
+    result = cli("edit", "A1", folder)
+    assert result.exit_code == 2 and "nothing to change in A1" in result.stderr and "updated" not in result.stderr
+    assert (folder / "record.toml").read_bytes() == before
+    assert read(folder / "record.toml")["participant_count"] == 1
