@@ -191,7 +191,7 @@ def _service_record(served: list[str], served_by: list[str], names: list[str]) -
 
 
 LABEL = re.compile(r"""^  (n\d+)\["((?:[\w .,\-()']|#\d+;)*)"\]$""")  # letters and digits of any script
-EDGE = re.compile(r"^  (n\d+) --> (n\d+)$")
+EDGE = re.compile(r"^  (n\d+) -->\|\d+\| (n\d+)$")  # with how many said so
 
 
 @SETTINGS

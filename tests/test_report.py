@@ -133,7 +133,7 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     assert "| HR | 5.0 (1) | 4.0 (1) | — | — |" in report
     assert "- Approvals at 17:00 — instead: Send requests by noon (Ann)" in report
     assert "| Partly | 1 | Ann |" in report
-    assert '```mermaid\nflowchart LR\n  n1["Ann"]\n  n2["Regional office"]\n  n1 --> n2\n```' in report
+    assert '```mermaid\nflowchart LR\n  n1["Ann"]\n  n2["Regional office"]\n  n1 -->|1| n2\n```' in report
 
 
 @pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co"])

@@ -217,3 +217,21 @@ def test_clock_times_fall_on_the_incidents_day_not_on_a_precursor_weeks_before(c
     assert "**Time to detect:** 8 min" in report and "**Time to resolve:** 41 min" in report and "**Duration:** 49 min" in report
     times = [line.split("|")[1].strip() for line in report.splitlines() if line.startswith("| ") and "|" in line[2:] and line[2:4].isdigit()]
     assert times == ["2026-10-20T14:00", "09:03", "09:30"]
+
+
+def test_who_served_whom_is_drawn_between_teams_with_how_many_people_said_so(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    told = [
+        ("Dana", "IT end-user computing lead", {"served": [{"name": "Sales"}], "served_by": [{"name": "Facilities"}]}),
+        ("Tomás", "IT service desk technician", {"served": [{"name": "Sales"}]}),
+        ("Rachel", "Sales operations manager", {"served_by": [{"name": "IT"}]}),
+    ]
+    for name, role, answers in told:
+        path = write_answers(tmp_path, name, answers, role=role)
+        assert cli("start", folder, "--project", "Laptop refresh", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    graph = report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)]
+    assert graph.splitlines()[1:] == [
+        "flowchart LR", '  n1["IT"]', '  n2["Sales"]', '  n3["Facilities"]', "  n1 -->|3| n2", "  n3 -->|1| n1",
+    ]

@@ -124,26 +124,46 @@ def _mermaid_label(text: str) -> str:
     return f'"{safe}"'
 
 
-def _service_graph(sections: list[dict[str, Any]]) -> Any:
-    """A Mermaid flowchart of who served whom, from the `served` and `served_by` people questions."""
+def _team_of(role: str, teams: list[str]) -> str | None:
+    """The team a participant's role names (the one named first): "IT service desk technician" is in IT."""
+    words = re.findall(r"\w+", role.casefold())
+    found = []
+    for team in teams:
+        named = re.findall(r"\w+", team.casefold())
+        at = next((i for i in range(len(words) - len(named) + 1) if named and words[i : i + len(named)] == named), None)
+        if at is not None:
+            found.append((at, -len(named), team))
+    return min(found)[2] if found else None
+
+
+def _service_graph(sections: list[dict[str, Any]], participants: list[dict[str, Any]] | None = None) -> Any:
+    """A Mermaid flowchart of which team served which, from the `served` and `served_by` people
+    questions: a participant stands for the team their role names, and each arrow counts the people
+    who said so."""
     from markupsafe import Markup
 
     by_id = {s.get("id"): s for s in sections}
-    edges: dict[tuple[str, str], None] = {}
+    said: list[tuple[str, str, str]] = []  # (who served, who was served, who said so)
     for person in by_id.get("served", {}).get("people", []):
-        edges.update({(name, person["name"]): None for name in person.get("raised_by", [])})
+        said += [(name, person["name"], name) for name in person.get("raised_by", [])]
     for person in by_id.get("served_by", {}).get("people", []):
-        edges.update({(person["name"], name): None for name in person.get("raised_by", [])})
-    if not edges:
+        said += [(person["name"], name, name) for name in person.get("raised_by", [])]
+    if not said:
         return Markup("")
-    drawn = list(edges)[:SHOWN]
+    teams = [p["name"] for key in ("served", "served_by") for p in by_id.get(key, {}).get("people", [])]
+    team_of = {p["name"].casefold(): _team_of(p.get("role") or "", teams) for p in participants or [] if isinstance(p, dict) and p.get("name")}
+    edges: dict[tuple[str, str], tuple[str, str, set[str]]] = {}
+    for giver, taker, who in said:
+        giver, taker = team_of.get(giver.casefold()) or giver, team_of.get(taker.casefold()) or taker
+        edges.setdefault((giver.casefold(), taker.casefold()), (giver, taker, set()))[2].add(who.casefold())
+    drawn = list(edges.values())[:SHOWN]
     nodes: dict[str, str] = {}
     lines = ["```mermaid", "flowchart LR"]
-    for name in (n for edge in drawn for n in edge):
+    for name in (n for giver, taker, _ in drawn for n in (giver, taker)):
         if name.casefold() not in nodes:
             nodes[name.casefold()] = f"n{len(nodes) + 1}"
             lines.append(f"  {nodes[name.casefold()]}[{_mermaid_label(name)}]")
-    lines += [f"  {nodes[a.casefold()]} --> {nodes[b.casefold()]}" for a, b in drawn]
+    lines += [f"  {nodes[a.casefold()]} -->|{len(who)}| {nodes[b.casefold()]}" for a, b, who in drawn]
     lines.append("```")
     if len(edges) > len(drawn):
         lines.append(f"\n*The first {len(drawn)} of {len(edges)} arrows; the record has every one.*")
