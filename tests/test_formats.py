@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,14 @@ def test_answered_from_a_file(cli, tmp_path: Path, format_id: str) -> None:
     assert result.exit_code == 0, result.stderr
     assert cli("merge", folder).exit_code == 0
     assert headings(cli("render", folder).stdout) == HEADINGS[format_id]
+
+
+def test_prompt_examples_name_nobody_from_the_worked_example() -> None:
+    """Everyone's interview shows the prompts: their examples are neutral, not about the README's team."""
+    from postmortem import nudges
+
+    names = re.compile(r"\b(Kyle|Jessica|Linda|Marcus|Priya)\b")
+    for set_id in questionsets.known_ids():
+        for question in questionsets.load(set_id).questions:
+            assert not names.search(question.prompt + question.help), (set_id, question.id)
+    assert not names.search(nudges.TANGIBLE_EXAMPLE)
