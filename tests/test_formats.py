@@ -55,7 +55,7 @@ def keys_for(question: Question) -> str:
     if question.kind == "scores":
         return lines("Support") + "".join("4" + ENTER for _ in question.dimensions) + ENTER
     if question.kind in ("rating", "choice"):
-        return "4" + ENTER if question.kind == "rating" else ENTER
+        return "4" + ENTER if question.kind == "rating" else "1" + ENTER  # the first choice; Enter alone skips
     return lines(f"{label(question)} text")
 
 
