@@ -30,3 +30,14 @@ def test_edit_with_nothing_to_change_is_an_error_and_changes_nothing(cli, tmp_pa
     assert result.exit_code == 2 and "nothing to change in A1" in result.stderr and "updated" not in result.stderr
     assert (folder / "record.toml").read_bytes() == before
     assert read(folder / "record.toml")["participant_count"] == 1
+
+
+def test_start_with_no_input_creates_the_post_mortem_without_interviewing_anyone(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "open-day"
+    result = cli("start", folder, "--project", "School open day", "--format", "4ls", "--no-input")
+    assert result.exit_code == 0 and "Created" in result.stderr and not result.stdout
+    session = read(folder / "postmortem.toml")
+    assert (session["project"], session["format"]) == ("School open day", "4ls")
+    assert not (folder / "responses").exists() or not list((folder / "responses").iterdir())
+    again = cli("start", folder, "--no-input")  # now there is one: --no-input asks for the answers, as before
+    assert again.exit_code == 2 and "--answers" in again.stderr

@@ -194,13 +194,14 @@ def start(
         from postmortem import gitshare
 
         gitshare.check_work_tree(folder)
-    if invite and answers is None and name is None:  # the facilitator's set-up: no interview
+    if (invite or no_input and not existing) and answers is None and name is None:  # the facilitator's set-up: no interview
         if not existing:
             if not project:
                 raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
             session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
             _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-        _invite(folder, invite)
+        if invite:
+            _invite(folder, invite)
         return
     interactive = answers is None and not no_input
     if interactive:
