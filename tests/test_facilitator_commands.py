@@ -41,3 +41,13 @@ def test_start_with_no_input_creates_the_post_mortem_without_interviewing_anyone
     assert not (folder / "responses").exists() or not list((folder / "responses").iterdir())
     again = cli("start", folder, "--no-input")  # now there is one: --no-input asks for the answers, as before
     assert again.exit_code == 2 and "--answers" in again.stderr
+
+
+def test_h_is_help_for_the_tool_and_every_command(cli) -> None:
+    from postmortem.cli import commands
+
+    assert cli("-h").stdout.startswith("Usage: postmortem")
+    for command in commands.registered_commands:
+        name = command.name or command.callback.__name__
+        result = cli(name, "-h")
+        assert result.exit_code == 0 and result.stdout.startswith(f"Usage: postmortem {name}"), name

@@ -17,7 +17,8 @@ import typer
 from postmortem import __version__
 from postmortem.errors import Interrupted, PostmortemError
 
-commands = typer.Typer()  # where the subcommands register; the root group builds each one on first use
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+commands = typer.Typer(context_settings=HELP_OPTIONS)  # where the subcommands register; the root group builds each one on first use
 
 
 class _Commands(MutableMapping):
@@ -68,6 +69,7 @@ app = typer.Typer(
     help="Turn the end of a project into lessons a team acts on: interview, merge, report.",
     cls=_RootGroup,
     no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
