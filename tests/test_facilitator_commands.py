@@ -51,3 +51,20 @@ def test_h_is_help_for_the_tool_and_every_command(cli) -> None:
         name = command.name or command.callback.__name__
         result = cli(name, "-h")
         assert result.exit_code == 0 and result.stdout.startswith(f"Usage: postmortem {name}"), name
+
+
+def test_the_shell_completes_the_choices_of_style_status_to_and_format() -> None:
+    import os
+    import subprocess
+    import sys
+
+    def complete(words: str) -> list[str]:
+        env = {**os.environ, "_POSTMORTEM_COMPLETE": "complete_bash", "COMP_WORDS": f"postmortem {words}",
+               "COMP_CWORD": str(len(words.split()) + 1)}
+        run = subprocess.run([sys.executable, "-m", "postmortem"], env=env, capture_output=True, text=True, timeout=60)
+        return run.stdout.splitlines()
+
+    assert complete("publish --style ") == ["github", "mkdocs", "plain"]
+    assert complete("edit A1 --status ") == ["open", "in progress", "done", "dropped"]
+    assert complete("render --to ") == ["markdown", "html"]
+    assert {"classic", "internal-service", "incident", "4ls"} <= set(complete("start --format "))

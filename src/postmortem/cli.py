@@ -64,6 +64,16 @@ class _RootGroup(typer.core.TyperGroup):
         self.commands = _Commands(commands, self.rich_markup_mode)
 
 
+TARGETS = ("markdown", "html")  # what render --to makes
+
+
+def _module(name: str) -> Any:
+    """A postmortem module, imported when a shell completes an option's choices, never at start-up."""
+    import importlib
+
+    return importlib.import_module(f"postmortem.{name}")
+
+
 app = typer.Typer(
     name="postmortem",
     help="Turn the end of a project into lessons a team acts on: interview, merge, report.",
@@ -166,7 +176,10 @@ def _invite(folder: Path, names: Optional[list[str]]) -> None:
 def start(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder (created when needed)."),
     project: Optional[str] = typer.Option(None, "--project", help="Project name, when creating the post-mortem."),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="Question set id or .toml file, when creating."),
+    format: Optional[str] = typer.Option(
+        None, "--format", "-f", help="Question set id (`postmortem formats` lists them) or .toml file, when creating.",
+        autocompletion=lambda: _module("questionsets").known_ids(),
+    ),
     date: Optional[str] = typer.Option(None, "--date", help="Date of the post-mortem (YYYY-MM-DD), when creating; default today."),
     name: Optional[str] = typer.Option(None, "--name", help="Your name, as the team knows you."),
     role: Optional[str] = typer.Option(None, "--role", help="Your role on the project."),
@@ -290,7 +303,9 @@ def render(
     template: Optional[str] = typer.Option(
         None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
     ),
-    to: str = typer.Option("markdown", "--to", help="markdown, or html for a standalone page (Confluence, email)."),
+    to: str = typer.Option(
+        "markdown", "--to", help="markdown, or html for a standalone page (Confluence, email).", autocompletion=lambda: list(TARGETS)
+    ),
     answers_page: Optional[Path] = typer.Option(
         None, "--answers-page", help="Also write each participant's own answers to this file, a second page the report links to."
     ),
@@ -304,7 +319,7 @@ def render(
     path = target / session_mod.RECORD_FILE if target.is_dir() else target
     if target.is_dir() and not path.exists():
         raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
-    if to not in ("markdown", "html"):
+    if to not in TARGETS:
         raise PostmortemError(f"--to must be markdown or html, not {to!r}")
     record = record_mod.load_record(path)
     report_dir = output.parent if output is not None else Path(".")
@@ -362,7 +377,9 @@ def edit(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
     owner: Optional[str] = typer.Option(None, "--owner", help="Who does it (empty to clear)."),
     due: Optional[str] = typer.Option(None, "--due", help="By when, YYYY-MM-DD (empty to clear)."),
-    status: Optional[str] = typer.Option(None, "--status", help="open, in progress, done or dropped."),
+    status: Optional[str] = typer.Option(
+        None, "--status", help="open, in progress, done or dropped.", autocompletion=lambda: list(_module("facilitate").STATUSES)
+    ),
     note: Optional[str] = typer.Option(None, "--note", help="A note on the action (empty to clear)."),
     text: Optional[str] = typer.Option(None, "--text", help="New wording of the action, or the summary/notes text."),
 ) -> None:
@@ -407,7 +424,10 @@ def move(
 @_bulk()
 def publish(
     paths: list[Path] = typer.Argument(..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."),
-    style: str = typer.Option(..., "--style", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain."),
+    style: str = typer.Option(
+        ..., "--style", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain.",
+        autocompletion=lambda: list(_module("publish").STYLES),
+    ),
     index: Optional[str] = typer.Option(None, "--index", help="The index page (default Home.md for github, index.md otherwise)."),
     template: Optional[str] = typer.Option(None, "--template", "-t", help="Report template, as for render."),
 ) -> None:
