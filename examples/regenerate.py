@@ -5,7 +5,8 @@
 
 Each example folder holds example.toml (project, format, date, clock; optionally the `invited`
 people, a form's `export` to `postmortem import`, and each person's `votes`) and answers/*.toml; the tool
-writes postmortem.toml, questions.toml, responses/, record.toml and report.md from them.
+writes postmortem.toml, questions.toml, responses/, record.toml, report.md and answers.md (each person's
+answers, the page beside the report) from them.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import tomllib
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parent
-GENERATED = ("postmortem.toml", "questions.toml", "responses", "record.toml", "report.md")
+GENERATED = ("postmortem.toml", "questions.toml", "responses", "record.toml", "report.md", "answers.md")
 
 
 def examples() -> list[Path]:
@@ -47,7 +48,7 @@ def build(example: Path, out: Path) -> None:
         for name, votes in settings["votes"].items():
             postmortem("vote", ".", "--name", name, "--votes", votes)
         postmortem("merge", ".")
-    postmortem("render", ".", "-o", "report.md")
+    postmortem("render", ".", "-o", "report.md", "--answers-page", "answers.md")
 
 
 def differences(example: Path, built: Path) -> list[str]:

@@ -230,7 +230,7 @@ def test_three_people_answer_and_vote_in_a_browser_and_the_folder_is_the_example
     assert "Traceback" not in errors, errors
     assert len(checked) >= 20
 
-    _cli(folder, clock, "render", ".", "-o", "report.md")
+    _cli(folder, clock, "render", ".", "-o", "report.md", "--answers-page", "answers.md")
     assert regenerate.differences(EXAMPLE, folder) == []
 
 

@@ -49,7 +49,7 @@ def test_second_postmortem_shows_the_open_action_of_the_first(cli, tmp_path: Pat
     }]
     text = report(cli, second)
     assert HEADING in text
-    assert "| 2026-06-01 | A1 | Daily check-in at 9:00 &#124; instead of drop-ins | Kyle | 2026-07-01 | open |" in text
+    assert "| 2026-06-01 | A1 | Daily check-in at 9:00 \\| instead of drop-ins | Kyle | 2026-07-01 | open |" in text
     assert "Ask corporate for an extra resource" not in text  # done: not carried over
     assert text.index(HEADING) < text.index("## What went well")  # near the top
     # The first post-mortem's own report has nothing carried over.

@@ -237,7 +237,7 @@ def test_newer_schema_is_refused(cli, tmp_path: Path) -> None:
 
 
 def test_non_interactive_start_without_answers_is_refused(cli, tmp_path: Path) -> None:
-    result = cli("start", tmp_path, *PROJECT, "--no-input")
+    result = cli("start", tmp_path, *PROJECT, "--name", "Ann", "--no-input")  # someone to interview, and no way to
     assert result.exit_code == 2 and "--answers" in result.stderr
 
 

@@ -46,7 +46,7 @@ def typed(question: Question) -> tuple[str, Any]:
     if question.kind == "rating":
         return "3" + ENTER, 3
     if question.kind == "choice":
-        return ENTER, question.choices[0]
+        return "1" + ENTER, question.choices[0]  # the first choice's key: Enter alone skips
     if question.kind == "people":
         return lines("Jessica", "VP", f"{qid}: what she needed", ""), [
             {"name": "Jessica", "role": "VP", "interest": f"{qid}: what she needed"}

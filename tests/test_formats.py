@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ from postmortem import questionsets
 from postmortem.questionsets import Question
 from test_interview import ENTER, assert_no_hang, drive, lines, read
 
-APPENDIX = "Appendix: individual answers"
 ROTI = "Return on time invested"
 HEADINGS = {
     "classic": ["What went well", "What went poorly", "Improvements", "Stakeholders", "Key takeaways", "Ratings", ROTI],
@@ -55,7 +55,7 @@ def keys_for(question: Question) -> str:
     if question.kind == "scores":
         return lines("Support") + "".join("4" + ENTER for _ in question.dimensions) + ENTER
     if question.kind in ("rating", "choice"):
-        return "4" + ENTER if question.kind == "rating" else ENTER
+        return "4" + ENTER if question.kind == "rating" else "1" + ENTER  # the first choice; Enter alone skips
     return lines(f"{label(question)} text")
 
 
@@ -96,7 +96,7 @@ def test_interviewed_through_the_prompts(cli, tmp_path: Path, format_id: str) ->
     assert sorted(response["answers"]) == sorted(q.id for q in qset.questions)
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
-    assert headings(report) == [*HEADINGS[format_id], APPENDIX]
+    assert headings(report) == HEADINGS[format_id]
     for question in qset.questions:
         if question.kind in ("items", "text", "events"):
             assert label(question) in report
@@ -110,4 +110,15 @@ def test_answered_from_a_file(cli, tmp_path: Path, format_id: str) -> None:
     result = cli("start", folder, "--project", "P", "--format", format_id, "--answers", answers)
     assert result.exit_code == 0, result.stderr
     assert cli("merge", folder).exit_code == 0
-    assert headings(cli("render", folder).stdout) == [*HEADINGS[format_id], APPENDIX]
+    assert headings(cli("render", folder).stdout) == HEADINGS[format_id]
+
+
+def test_prompt_examples_name_nobody_from_the_worked_example() -> None:
+    """Everyone's interview shows the prompts: their examples are neutral, not about the README's team."""
+    from postmortem import nudges
+
+    names = re.compile(r"\b(Kyle|Jessica|Linda|Marcus|Priya)\b")
+    for set_id in questionsets.known_ids():
+        for question in questionsets.load(set_id).questions:
+            assert not names.search(question.prompt + question.help), (set_id, question.id)
+    assert not names.search(nudges.TANGIBLE_EXAMPLE)

@@ -32,6 +32,7 @@ CTRL_C = "\x03"
 CTRL_D = "\x04"
 CTRL_U = "\x15"  # clear the line (after a refused value)
 DOWN = "\x1b[B"
+UP = "\x1b[A"
 WATCHDOG_SECONDS = 8
 
 QUESTIONS = ("went_well", "went_poorly", "improvements", "stakeholders", "takeaways", "rating", "roti")
@@ -185,10 +186,11 @@ def test_without_a_chosen_output_prompts_go_to_stderr(tmp_path: Path) -> None:
     ("keys", "rating"),
     [
         ("2" + ENTER, 2),  # shortcut key
-        (DOWN + DOWN + ENTER, 3),  # arrow keys from the first choice
+        (UP + UP + UP + ENTER, 3),  # arrow keys from Skip, where the select starts
         ("6" + ENTER, None),  # the sixth choice is "Skip"
+        (ENTER, None),  # Enter alone records nothing, not the worst score
     ],
-    ids=["shortcut", "arrows", "skip"],
+    ids=["shortcut", "arrows", "skip", "enter"],
 )
 def test_rating_select(tmp_path: Path, keys: str, rating: int | None) -> None:
     folder = tmp_path / "retro"

@@ -110,7 +110,7 @@ def test_an_action_deleted_by_hand_stays_dropped_under_its_id(cli, tmp_path: Pat
     actions = _actions(folder)
     assert actions[ids[BOARD]]["status"] == "dropped" and actions[ids[BOARD]]["text"] == BOARD
     assert len(actions) == 3 and read(folder / "record.toml")["next_action_id"] == next_id
-    assert "| dropped |" in cli("render", folder).stdout
+    assert "✗ dropped |" in cli("render", folder).stdout
 
 
 def test_a_vote_that_cannot_count_is_named_at_merge(cli, tmp_path: Path) -> None:

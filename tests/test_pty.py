@@ -16,6 +16,7 @@ pexpect = pytest.importorskip("pexpect")
 
 TIMEOUT = 20
 DOWN = "\x1b[B"
+UP = "\x1b[A"
 CTRL_U = "\x15"
 
 
@@ -80,7 +81,8 @@ def test_whole_interview_in_a_terminal(tmp_path: Path) -> None:
         child.expect_exact("(5/7) Key takeaways")
         answer(child, "What is the one lesson", "Talk before the work starts.\r")
         child.expect_exact("(6/7) Ratings")
-        answer(child, "Overall, how did this project go for you?", DOWN * 3 + "\r")  # 1 -> 4 Well
+        child.expect_exact("Overall, how did this project go for you?")
+        answer(child, "1) Very badly", UP * 2 + "\r")  # each point numbered once; from Skip, where it starts: 5, 4 Well
         answer(child, "(7/7) Return on time invested", "5\r")
         child.expect_exact("Thank you")
         status = finish(child)

@@ -44,10 +44,13 @@ def table_rows(text: str) -> list[str]:
     return rows[2:]
 
 
-def rendered(cli, folder: Path) -> str:
-    result = cli("render", folder)
+def rendered(cli, folder: Path, answers: str) -> str:
+    """The report `render` makes, linking its page of answers at answers (beside it)."""
+    out = folder.parent / "rendered"
+    out.mkdir(exist_ok=True)
+    result = cli("render", folder, "-o", out / "report.md", "--answers-page", out / answers)
     assert result.exit_code == 0, result.output
-    return result.stdout
+    return (out / "report.md").read_text(encoding="utf-8")
 
 
 def test_github_wiki_gets_page_record_index_and_sidebar(cli, pm: Path, tmp_path: Path) -> None:
@@ -59,7 +62,10 @@ def test_github_wiki_gets_page_record_index_and_sidebar(cli, pm: Path, tmp_path:
     assert result.stdout == ""
     assert f"{PAGE}.md" in result.stderr
 
-    assert (wiki / f"{PAGE}.md").read_text(encoding="utf-8") == rendered(cli, pm)
+    assert (wiki / f"{PAGE}.md").read_text(encoding="utf-8") == rendered(cli, pm, f"{PAGE}--answers")
+    answers = (wiki / f"{PAGE}--answers.md").read_text(encoding="utf-8")  # each person's answers, linked both ways
+    assert answers.startswith("# Individual answers: Colorado office compliance rollout\n") and f"[the report]({PAGE})" in answers
+    assert "\n## Linda, Quality & compliance associate\n" in answers and f"{PAGE}--answers.md" in result.stderr
     published = wiki / f"{PAGE}.record.toml"
     assert published.read_text(encoding="utf-8") == (pm / "record.toml").read_text(encoding="utf-8")
 
@@ -86,7 +92,7 @@ def test_publishing_again_updates_the_same_page_and_row(cli, pm: Path, tmp_path:
     home = (wiki / "Home.md").read_text(encoding="utf-8")
     assert table_rows(home) == [f"| 2026-11-20 | [Colorado office compliance rollout]({PAGE}) | 5 | 6 |"]
     assert home.count(START) == 1 and home.count(END) == 1
-    assert sorted(p.name for p in wiki.glob("*.md")) == ["Home.md", f"{PAGE}.md", "_Sidebar.md"]
+    assert sorted(p.name for p in wiki.glob("*.md")) == ["Home.md", f"{PAGE}--answers.md", f"{PAGE}.md", "_Sidebar.md"]
     assert read(wiki / f"{PAGE}.record.toml")["sections"][2]["items"][0]["status"] == "done"
     assert (wiki / "_Sidebar.md").read_text(encoding="utf-8").count(PAGE) == 1
 
@@ -122,6 +128,7 @@ def test_same_slug_same_date_different_project_gets_its_own_page(cli, tmp_path: 
     for folder in (one, two, one, two):
         assert cli("publish", folder, wiki, "--style", "plain").exit_code == 0
     assert sorted(p.name for p in wiki.glob("*.md")) == [
+        "Postmortem-2026-05-01-data-sync--answers.md", "Postmortem-2026-05-01-data-sync-2--answers.md",
         "Postmortem-2026-05-01-data-sync-2.md", "Postmortem-2026-05-01-data-sync.md", "index.md",
     ]
     assert read(wiki / "Postmortem-2026-05-01-data-sync.record.toml")["project"] == "Data/Sync"
@@ -136,7 +143,7 @@ def test_project_names_cannot_break_the_index_table(cli, tmp_path: Path) -> None
     assert cli("publish", folder, wiki, "--style", "plain").exit_code == 0
     text = (wiki / "index.md").read_text(encoding="utf-8")
     (row,) = table_rows(text)
-    assert row.count("|") == 5 and "<script>" not in row and "&#124;" in row and "&lt;script&gt;" in row
+    assert row.count("|") - row.count("\\|") == 5 and "<script>" not in row and "A \\| B" in row and "&lt;script>" in row
     html = MarkdownIt("commonmark").enable("table").render(text)
     assert html.count("<tr>") == 2 and html.count("<td>") == 4 and html.count("<a ") == 1
     assert "<script>" not in html and "http://e.vil" not in html.split('href="', 1)[1].split('"', 1)[0]
@@ -148,7 +155,7 @@ def test_plain_style_writes_page_and_index(cli, pm: Path, tmp_path: Path, monkey
     monkeypatch.chdir(pm)  # `publish WIKI` publishes the post-mortem in the current folder
     result = cli("publish", wiki, "--style", "plain")
     assert result.exit_code == 0, result.output
-    assert (wiki / f"{PAGE}.md").read_text(encoding="utf-8") == rendered(cli, pm)
+    assert (wiki / f"{PAGE}.md").read_text(encoding="utf-8") == rendered(cli, pm, f"{PAGE}--answers.md")
     assert (wiki / f"{PAGE}.record.toml").is_file()
     index = (wiki / "index.md").read_text(encoding="utf-8")
     assert index.startswith("# Post-mortems\n\n" + START)
@@ -205,7 +212,7 @@ def test_mkdocs_site_builds_strict_with_pages_index_and_nav(cli, pm: Path, tmp_p
         result = cli("publish", folder, site, "--style", "mkdocs")
         assert result.exit_code == 0, result.output
     pages = site / "docs" / "postmortems"
-    assert (pages / f"{PAGE}.md").read_text(encoding="utf-8") == rendered(cli, pm)
+    assert (pages / f"{PAGE}.md").read_text(encoding="utf-8") == rendered(cli, pm, f"{PAGE}--answers.md")
     assert (pages / f"{PAGE}.record.toml").is_file()
     assert len(table_rows((pages / "index.md").read_text(encoding="utf-8"))) == 2
 
@@ -455,9 +462,10 @@ def test_a_full_disk_leaves_the_wiki_as_it_was(cli, pm: Path, tmp_path: Path, mo
         assert {k: v for k, v in tree(wiki).items() if not k.endswith(".lock")} == {k: v for k, v in before.items() if not k.endswith(".lock")}
 
 
-@pytest.mark.parametrize("call", [1, 2, 3, 4])
+@pytest.mark.parametrize("call", [1, 2, 3, 4, 5])
 def test_files_replace_in_an_order_that_keeps_the_wiki_consistent(cli, tmp_path: Path, monkeypatch, call: int) -> None:
-    """Should a rename fail half-way, what is new is a prefix of: the page, its record, the index, the sidebar."""
+    """Should a rename fail half-way, what is new is a prefix of: the page of answers, the page linking it,
+    its record, the index, the sidebar."""
     wiki = tmp_path / "wiki"
     wiki.mkdir()
     folder = second_postmortem(cli, tmp_path, "Laptop refresh", "2026-03-14", ["Order spares early"])
@@ -466,6 +474,7 @@ def test_files_replace_in_an_order_that_keeps_the_wiki_consistent(cli, tmp_path:
     monkeypatch.undo()
     assert result.exit_code == 2, result.output
     page = "Postmortem-2026-03-14-laptop-refresh"
-    written = [(wiki / name).exists() for name in (f"{page}.md", f"{page}.record.toml", "Home.md", "_Sidebar.md")]
-    assert written == [n < call - 1 for n in range(4)]
+    names = (f"{page}--answers.md", f"{page}.md", f"{page}.record.toml", "Home.md", "_Sidebar.md")
+    written = [(wiki / name).exists() for name in names]
+    assert written == [n < call - 1 for n in range(5)]
     assert not list(wiki.glob(".*.tmp"))

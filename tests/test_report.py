@@ -55,7 +55,7 @@ def structure(markdown: str) -> tuple[list[str], int, int]:
 
 @pytest.mark.parametrize("text", HOSTILE)
 def test_escaped_text_renders_literally(text: str) -> None:
-    tokens = parser().parse(f"- {escape.markdown(text)}\n\n| x |\n|---|\n| {escape.markdown(text)} |\n")
+    tokens = parser().parse(f"- {escape.markdown(text)}\n\n| x |\n|---|\n| {escape.markdown_cell(text)} |\n")
     inlines = [t for t in tokens if t.type == "inline"]
     expected = escape.plain(text)
     assert [rendered_text(i) for i in inlines] == [expected, "x", expected]
@@ -80,33 +80,38 @@ def test_round_trip_keeps_every_text_and_the_structure(cli, tmp_path: Path) -> N
     went_well = record["sections"][0]["items"]
     assert sorted(w for item in went_well for w in item.get("wordings") or [item["text"]]) == sorted(t.strip() for t in HOSTILE)
     assert sorted(r["answers"]["takeaways"] for r in record["responses"]) == sorted(text.strip() for text in HOSTILE)
-    report = cli("render", folder).stdout
+    assert cli("render", folder, "-o", tmp_path / "report.md", "--answers-page", tmp_path / "answers.md").exit_code == 0
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    answers = (tmp_path / "answers.md").read_text(encoding="utf-8")
 
     headings, rows, blocks = structure(report)
     people = [f"Person {n} {escape.plain(t)}, {escape.plain(t)}" for n, t in enumerate(HOSTILE)]
     assert headings[:8] == [
-        "Post-mortem: Proj &#124; &lt;b&gt;x&lt;/b&gt;",
+        "Post-mortem: Proj | &lt;b>x&lt;/b>",
         "What went well", "What went poorly", "Improvements", "Stakeholders", "Key takeaways", "Ratings",
         "Return on time invested",
     ]
-    assert headings[8] == "Appendix: individual answers" and len(headings) == 9 + len(HOSTILE)
+    assert headings[8:] == ["Individual answers"]
+    answer_headings, answer_rows, answer_blocks = structure(answers)
+    assert len(answer_headings) == 1 + len(HOSTILE) and answer_rows == answer_blocks == 0
     assert blocks == 1  # the framing blockquote, nothing from participants
     # improvements: header + one row per item (texts that make one point are one item); stakeholders: one per text
     improvements = record["sections"][2]["items"]
     assert rows == (1 + len(improvements)) + (1 + len(HOSTILE))
 
     tokens = parser().parse(report)
-    template_bold = TEXT_TOKENS | {"strong_open", "strong_close"}  # the template's own **Date:** labels
+    template_bold = TEXT_TOKENS | {"strong_open", "strong_close", "link_open", "link_close"}  # the template's labels and link
     seen = [rendered_text(t, template_bold) for t in tokens if t.type == "inline"]
+    seen_answers = [rendered_text(t, template_bold) for t in parser().parse(answers) if t.type == "inline"]
     assert "Post-mortem: Proj | <b>x</b>" in seen
     for item in improvements:
         assert escape.plain(item["text"]) in seen  # action cell
     for n, text in enumerate(HOSTILE):
         plain = escape.plain(text)
-        assert any(s.startswith(plain) and s.endswith(")") for s in seen)  # went well list item
-        assert f"{people[n]}" in seen  # appendix heading
+        assert any(s.startswith(plain) and s.endswith(")") for s in seen + seen_answers)  # an item, with who raised it or its owner
+        assert f"{people[n]}" in seen_answers  # heading of their answers
         assert f"{plain} — Person {n} {plain}" in seen  # one takeaway per list item, with its author
-        assert f"{plain} {n}, {plain}: {plain}" in seen  # one stakeholder per appendix list item
+        assert f"{plain} {n}, {plain}: {plain}" in seen_answers  # one stakeholder per list item of their answers
 
 
 def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
@@ -128,7 +133,7 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     assert "| HR | 5.0 (1) | 4.0 (1) | — | — |" in report
     assert "- Approvals at 17:00 — instead: Send requests by noon (Ann)" in report
     assert "| Partly | 1 | Ann |" in report
-    assert '```mermaid\nflowchart LR\n  n1["Ann"]\n  n2["Regional office"]\n  n1 --> n2\n```' in report
+    assert '```mermaid\nflowchart LR\n  n1["Ann"]\n  n2["Regional office"]\n  n1 -->|1| n2\n```' in report
 
 
 @pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co"])

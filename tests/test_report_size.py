@@ -59,12 +59,13 @@ def test_long_lists_are_cut_to_the_first_entries_with_a_count_of_the_rest(cli, t
 
     jessica = next(line for line in section_of(report, "Stakeholders").splitlines() if line.startswith("| Jessica"))
     assert jessica.count("Role ") == NAMED and jessica.count("Interest ") == NAMED
-    assert f"; Role {NAMED - 1:03d} and {PEOPLE - NAMED} more |" in jessica
+    assert f"; Role {NAMED - 1:03d} (Person {NAMED - 1:03d}) and {PEOPLE - NAMED} more |" in jessica
 
     assert f"**Participants:** {PEOPLE}\n" in report  # the count, not 120 names
-    appendix = section_of(report, "Appendix: individual answers")
-    assert appendix.startswith(f"\nThe answers of each of the {PEOPLE} participants are too many for this page")
-    assert "### Person" not in report
+    assert "## Person" not in report and "Individual answers" not in report
+    assert cli("render", folder, "-o", tmp_path / "report.md", "--answers-page", tmp_path / "answers.md").exit_code == 0
+    answers = (tmp_path / "answers.md").read_text(encoding="utf-8")  # the second page has everyone's
+    assert answers.count("\n## Person ") == PEOPLE and "[a page of their own](answers.md)" in (tmp_path / "report.md").read_text(encoding="utf-8")
 
     record = read(folder / "record.toml")  # nothing is lost: the record has every entry and answer
     assert len(record["sections"][0]["items"]) == PEOPLE and len(record["responses"]) == PEOPLE
@@ -94,6 +95,6 @@ def test_the_service_diagram_draws_at_most_the_limit_of_arrows() -> None:
     served = [{"name": f"Team {n:03d}", "raised_by": ["Ann", "Bob"]} for n in range(SHOWN)]  # 2 arrows each
     graph = str(render._service_graph([{"id": "served", "people": served}]))
     fence, note = graph.split("\n```\n")
-    assert fence.count(" --> ") == SHOWN and note == f"\n*The first {SHOWN} of {2 * SHOWN} arrows; the record has every one.*"
+    assert fence.count(" -->|1| ") == SHOWN and note == f"\n*The first {SHOWN} of {2 * SHOWN} arrows; the record has every one.*"
     whole = str(render._service_graph([{"id": "served", "people": served[: SHOWN // 2]}]))
-    assert whole.count(" --> ") == SHOWN and whole.endswith("\n```")
+    assert whole.count(" -->|1| ") == SHOWN and whole.endswith("\n```")

@@ -46,7 +46,7 @@ def test_user_folder_is_searched_before_the_builtins(cli, folder: Path, tmp_path
 def test_markdown_templates_escape_every_value(cli, folder: Path, tmp_path: Path) -> None:
     own = tmp_path / "raw.md.j2"
     own.write_text("{{ sections[0]['items'][0].text }}\n", encoding="utf-8")
-    assert cli("render", folder, "-t", own).stdout == "Small &lt;b&gt;scope&lt;/b&gt;\n"
+    assert cli("render", folder, "-t", own).stdout == "Small &lt;b>scope&lt;/b>\n"
 
 
 def test_html_templates_autoescape(cli, folder: Path, tmp_path: Path) -> None:

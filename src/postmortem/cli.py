@@ -17,7 +17,8 @@ import typer
 from postmortem import __version__
 from postmortem.errors import Interrupted, PostmortemError
 
-commands = typer.Typer()  # where the subcommands register; the root group builds each one on first use
+HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
+commands = typer.Typer(context_settings=HELP_OPTIONS)  # where the subcommands register; the root group builds each one on first use
 
 
 class _Commands(MutableMapping):
@@ -63,11 +64,22 @@ class _RootGroup(typer.core.TyperGroup):
         self.commands = _Commands(commands, self.rich_markup_mode)
 
 
+TARGETS = ("markdown", "html")  # what render --to makes
+
+
+def _module(name: str) -> Any:
+    """A postmortem module, imported when a shell completes an option's choices, never at start-up."""
+    import importlib
+
+    return importlib.import_module(f"postmortem.{name}")
+
+
 app = typer.Typer(
     name="postmortem",
     help="Turn the end of a project into lessons a team acts on: interview, merge, report.",
     cls=_RootGroup,
     no_args_is_help=True,
+    context_settings=HELP_OPTIONS,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
@@ -168,7 +180,10 @@ def _invite(folder: Path, names: Optional[list[str]], deadline=None) -> None:
 def start(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder (created when needed)."),
     project: Optional[str] = typer.Option(None, "--project", help="Project name, when creating the post-mortem."),
-    format: Optional[str] = typer.Option(None, "--format", "-f", help="Question set id or .toml file, when creating."),
+    format: Optional[str] = typer.Option(
+        None, "--format", "-f", help="Question set id (`postmortem formats` lists them) or .toml file, when creating.",
+        autocompletion=lambda: _module("questionsets").known_ids(),
+    ),
     date: Optional[str] = typer.Option(None, "--date", help="Date of the post-mortem (YYYY-MM-DD), when creating; default today."),
     name: Optional[str] = typer.Option(None, "--name", help="Your name, as the team knows you."),
     role: Optional[str] = typer.Option(None, "--role", help="Your role on the project."),
@@ -200,7 +215,7 @@ def start(
         from postmortem import gitshare
 
         gitshare.check_work_tree(folder)
-    if (invite or due_by) and answers is None and name is None:  # the facilitator's set-up: no interview
+    if (invite or due_by or no_input and not existing) and answers is None and name is None:  # the facilitator's set-up: no interview
         if not existing:
             if not project:
                 raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
@@ -297,7 +312,12 @@ def render(
     template: Optional[str] = typer.Option(
         None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
     ),
-    to: str = typer.Option("markdown", "--to", help="markdown, or html for a standalone page (Confluence, email)."),
+    to: str = typer.Option(
+        "markdown", "--to", help="markdown, or html for a standalone page (Confluence, email).", autocompletion=lambda: list(TARGETS)
+    ),
+    answers_page: Optional[Path] = typer.Option(
+        None, "--answers-page", help="Also write each participant's own answers to this file, a second page the report links to."
+    ),
 ) -> None:
     """Render the merged record as a Markdown report (stdout unless -o)."""
     from postmortem import record as record_mod
@@ -308,17 +328,30 @@ def render(
     path = target / session_mod.RECORD_FILE if target.is_dir() else target
     if target.is_dir() and not path.exists():
         raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
-    if to not in ("markdown", "html"):
+    if to not in TARGETS:
         raise PostmortemError(f"--to must be markdown or html, not {to!r}")
     record = record_mod.load_record(path)
-    text = render_mod.render_markdown(record, template)
+    if output is not None and str(output) == "-":  # - is stdout, as everywhere
+        output = None
+    report_dir = output.parent if output is not None else Path(".")
+    answers_link = os.path.relpath(answers_page, report_dir) if answers_page is not None else None
+    text = render_mod.render_markdown(record, template, answers_link)
+    writes = []
+    if answers_page is not None:
+        back = os.path.relpath(output, answers_page.parent) if output is not None else None
+        answers = render_mod.render_answers(record, back)
+        if to == "html":
+            answers = render_mod.markdown_to_html(answers, f"Individual answers: {record['project']}")
+        writes.append((answers_page, answers))
     if to == "html":
         text = render_mod.markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
-    if output is None or str(output) == "-":
+    if output is not None:
+        writes.insert(0, (output, text))
+    if writes:
+        store.atomic_write_all(writes)
+        _say(f"Wrote {' and '.join(str(p) for p, _ in writes)}.")
+    if output is None:
         _out(text)
-        return
-    store.atomic_write_text(output, text)
-    _say(f"Wrote {output}.")
 
 
 @commands.command()
@@ -355,7 +388,9 @@ def edit(
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
     owner: Optional[str] = typer.Option(None, "--owner", help="Who does it (empty to clear)."),
     due: Optional[str] = typer.Option(None, "--due", help="By when, YYYY-MM-DD (empty to clear)."),
-    status: Optional[str] = typer.Option(None, "--status", help="open, in progress, done or dropped."),
+    status: Optional[str] = typer.Option(
+        None, "--status", help="open, in progress, done or dropped.", autocompletion=lambda: list(_module("facilitate").STATUSES)
+    ),
     note: Optional[str] = typer.Option(None, "--note", help="A note on the action (empty to clear)."),
     text: Optional[str] = typer.Option(None, "--text", help="New wording of the action, or the summary/notes text."),
 ) -> None:
@@ -368,6 +403,8 @@ def edit(
         if text is None:
             raise PostmortemError(f"give the {item} with --text")
         message = facilitate.change(path, lambda r: facilitate.set_text(r, item, text))
+    elif (owner, due, status, note, text) == (None,) * 5:
+        raise PostmortemError(f"nothing to change in {item}: give --owner, --due, --status, --note or --text")
     else:
         message = facilitate.change(
             path,
@@ -414,7 +451,10 @@ def groups(
 @_bulk()
 def publish(
     paths: list[Path] = typer.Argument(..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."),
-    style: str = typer.Option(..., "--style", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain."),
+    style: str = typer.Option(
+        ..., "--style", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain.",
+        autocompletion=lambda: list(_module("publish").STYLES),
+    ),
     index: Optional[str] = typer.Option(None, "--index", help="The index page (default Home.md for github, index.md otherwise)."),
     template: Optional[str] = typer.Option(None, "--template", "-t", help="Report template, as for render."),
 ) -> None:
@@ -431,7 +471,8 @@ def publish(
     done = publish_mod.publish(record_path, wiki, style, index, template)
     for warning in done.warnings:
         _say(f"postmortem: warning: {warning}")
-    _say(f"Published {done.page} (record: {done.record}); index: {done.index}.")
+    answers = f", each person's answers: {done.answers}" if done.answers else ""
+    _say(f"Published {done.page} (record: {done.record}{answers}); index: {done.index}.")
 
 
 @commands.command()
@@ -506,7 +547,7 @@ def actions(
         help="Folders or record files to search (default .); `done ID`, `reopen ID` or `link ID URL` first to change one action.",
     ),
     open_only: bool = typer.Option(True, "--open/--all", help="Only actions still open or in progress (default), or all."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions."),
+    owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions: any case, any part of the name (Dave finds Dave Kowalski)."),
     overdue: bool = typer.Option(False, "--overdue", help="Only actions past their due date."),
     as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the actions as CSV."),

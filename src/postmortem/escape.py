@@ -2,17 +2,23 @@
 (`terminal` for everything printed, `plain` for one line), JSON (`to_json`), a spreadsheet cell
 (`spreadsheet`), a shell word (`shell`), a link target in Markdown (`url`).
 
-Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs):
+Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs), escaped only where a
+character would change the structure where it lands, so the source (shown in wiki diffs and editors)
+reads like what was typed:
 
-One escape serves every place a value lands (paragraph, list item, table cell, heading): line
-breaks are folded to spaces, so a value can never start a new block or table row; invisible
-format characters (zero-width, bidi overrides) and control characters are dropped; `& < > ~ |`
-become character references, so no raw HTML, strikethrough or cell split can form; and the
-punctuation both implementations honour after a backslash is backslash-escaped where it could
-start markup. That covers the extensions MkDocs sites run too (admonition, pymdownx.details,
-attr_list, def_list, footnotes, md_in_html, pymdownx.superfences, pymdownx.tasklist, toc): a value
-never starts with `!` (`!!! danger`), `?` (`??? note`) or `:` (a definition), and `{`, `[`, `<`
-and fences are escaped wherever they are.
+- everywhere: line breaks are folded to spaces, so a value can never start a new block or table
+  row; invisible format characters (zero-width, bidi overrides) and control characters are dropped;
+- inline: a character is escaped only where it could start markup: `*`, `_` and `~` unless they
+  stand between spaces (or `_` inside a word), `` ` `` and `{` always, `[` at the start or before `^`, and
+  `]` before `(`, `[` or `:` (no link, image, task box, footnote or reference can form), `<` before a
+  letter, `/`, `!` or `?` (no HTML, comment or autolink), `&` before what reads as a character
+  reference, a backslash before punctuation or at the end;
+- at a line's start: a value never begins a heading, list, quote, rule or fence, nor the blocks of
+  the extensions MkDocs sites run (`!!!` admonition, `???` details, `:` definition);
+- in a table cell: `|` is backslash-escaped (both implementations take it), and only there (`markdown_cell`; between a link's
+  brackets every bracket too, `markdown_link_text`);
+  a template does not say where a value lands, so `markdown_deferred` leaves each `|` for
+  `place_bars` to put once the page is laid out.
 """
 
 from __future__ import annotations
@@ -20,16 +26,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\x85\u2028\u2029]+")
 _ASCII_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
-_ALWAYS = re.compile(r"([\\`*_{}\[\]])")
-_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", "~": "&#126;", "|": "&#124;"}
-_ENTITY = re.compile("[&<>~|]")
-_BLOCK_START = re.compile(r"^(#+|[-+!]|(\d+)([.)])(?=\s|$)|[?:])")
+_BLOCK_START = re.compile(r"^(#+|[-+!>]|(\d+)([.)])(?=\s|$)|[?:])")
 # Python-Markdown takes no backslash before these, so they start a value as character references.
 _NO_BACKSLASH = {"?": "&#63;", ":": "&#58;"}
+_INLINE = re.compile(r"[\\`*_~{\[\]<&|]")
+_CHARACTER_REFERENCE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_DEFERRED_BAR = "\x00"  # a value's `|`, until place_bars knows whether it is in a table (plain() drops NUL from values)
+_TABLE_BAR = "\\|"
 
 
 def _visible(char: str) -> bool:
@@ -40,10 +49,9 @@ def _visible(char: str) -> bool:
 # The same two steps in one str.translate each (a report escapes every value it shows, so this is hot):
 # ASCII line breaks and tabs become spaces, ASCII control characters go; markup characters are escaped.
 _ASCII_PLAIN = {**{c: " " for c in (9, 10, 11, 12, 13)}, **{c: None for c in (*range(0, 9), *range(14, 32), 127)}}
-_MARKUP = str.maketrans({**{c: "\\" + c for c in "\\`*_{}[]"}, **_ENTITIES})
 # Most values need neither: ASCII without control or markup characters, doubled, leading or trailing spaces.
 _PLAIN_WORK = re.compile(r"[\x00-\x1f\x7f]|  |^ | $")
-_MARKDOWN_WORK = re.compile(r"[\x00-\x1f\x7f\\`*_{}\[\]&<>~|]|  |^ | $")
+_MARKDOWN_WORK = re.compile(r"[\x00-\x1f\x7f\\`*_{\[\]&<~|]|  |^ | $")
 
 
 def plain(value: str) -> str:
@@ -58,9 +66,55 @@ def plain(value: str) -> str:
     return " ".join(visible.replace("\t", " ").split())
 
 
+def _inline(match: re.Match[str]) -> str:
+    char, at, text = match.group(), match.start(), match.string
+    before, after = text[at - 1 : at], text[at + 1 : at + 2]
+    spaced = before.isspace() and after.isspace()
+    if char in "*~":
+        return char if spaced else ("\\*" if char == "*" else "&#126;")  # Python-Markdown takes no \\~
+    if char == "_":
+        return char if spaced or before.isalnum() and after.isalnum() else "\\_"
+    if char == "\\":
+        return "\\\\" if not after or after in _PUNCTUATION else char
+    if char == "[":  # at the start: a task box, "[TOC]"; before ^: a footnote (Python-Markdown takes "[^1\\]:" too)
+        return "\\[" if at == 0 or after == "^" else char
+    if char == "]":
+        return "\\]" if after in ("", "(", "[", ":") else char
+    if char == "<":
+        return "&lt;" if not after or after.isalpha() or after in "/!?" else char
+    if char == "&":
+        return "&amp;" if _CHARACTER_REFERENCE.match(text, at) else char
+    if char == "|":
+        return _DEFERRED_BAR
+    return "\\" + char  # ` and {
+
+
+def _link_text(match: re.Match[str]) -> str:
+    return "\\" + match.group() if match.group() in "[]" else _inline(match)
+
+
 def markdown(value: str) -> str:
-    """value as Markdown inline text that renders exactly as typed."""
-    text = value if value.isascii() and not _MARKDOWN_WORK.search(value) else plain(value).translate(_MARKUP)
+    """value as Markdown inline text that renders exactly as typed, outside a table."""
+    return _markdown(value).replace(_DEFERRED_BAR, "|")
+
+
+def markdown_cell(value: str) -> str:
+    """value as the text of a Markdown table cell that renders exactly as typed."""
+    return _markdown(value).replace(_DEFERRED_BAR, _TABLE_BAR)
+
+
+def markdown_link_text(value: str) -> str:
+    """value as the text between a link's brackets, in a table cell or anywhere else: every bracket escaped."""
+    return _markdown(value, _link_text).replace(_DEFERRED_BAR, _TABLE_BAR)
+
+
+def markdown_deferred(value: str) -> str:
+    """value as markdown() or markdown_cell() make it, whichever place_bars finds it landed in."""
+    return _markdown(value)
+
+
+def _markdown(value: str, inline: Callable[[re.Match[str]], str] = _inline) -> str:
+    text = value if value.isascii() and not _MARKDOWN_WORK.search(value) else _INLINE.sub(inline, plain(value))
     if text.endswith("#"):  # a heading drops trailing #s as its closing sequence (Python-Markdown: even "C#")
         stripped = text.rstrip("#")
         text = stripped + "\\#" * (len(text) - len(stripped))
@@ -73,6 +127,17 @@ def markdown(value: str) -> str:
         else:
             text = "\\" + text
     return text
+
+
+def place_bars(page: str) -> str:
+    """page with each `|` of markdown_deferred as it must be where it landed: escaped in a block (lines
+    between blank lines) that holds a table row, as typed anywhere else."""
+    if _DEFERRED_BAR not in page:
+        return page
+    blocks = re.split(r"(\n[ \t]*\n)", page)
+    return "".join(
+        block.replace(_DEFERRED_BAR, _TABLE_BAR if "|" in block else "|") for block in blocks
+    )
 
 
 # Every control character but line feed and tab: C0, DEL and C1 (ESC, and the 8-bit CSI U+009B, start escape sequences).

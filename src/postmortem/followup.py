@@ -204,13 +204,17 @@ def items_of(found: list[Found], rows: list[dict[str, Any]]) -> list[tuple[Found
 
 
 def select(rows: list[dict[str, Any]], *, everything: bool = False, owner: str | None = None, overdue: bool = False) -> list[dict[str, Any]]:
-    from postmortem.session import same_person
+    """rows still open (or all), of owner (any case, any part of the name: "dave" finds "Dave Kowalski"), overdue."""
+    import unicodedata
+
+    def folded(name: str) -> str:
+        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
     return [
         r
         for r in rows
         if (everything or r["status"] in OPEN)
-        and (owner is None or same_person(r["owner"], owner))
+        and (owner is None or folded(owner) in folded(r["owner"]))
         and (not overdue or r["overdue"])
     ]
 

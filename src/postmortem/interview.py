@@ -65,12 +65,20 @@ def ask_text(message: str, *, default: str = "", instruction: str | None = None,
     return answer.strip()
 
 
-def ask_select(message: str, choices: list[str], *, default: str | None = None) -> str:
+def ask_select(message: str, choices: list[str], *, default: str | None = None, points: bool = False) -> str:
+    """The choice picked; points: choices are a rating scale's (see _scale), shown as "3) Mixed"."""
     import questionary
 
     from prompt_toolkit.key_binding import KeyBindings, merge_key_bindings
 
-    question = questionary.select(message, choices=choices, default=default, use_shortcuts=len(choices) <= 36)
+    shortcuts = len(choices) <= 36
+    # a point of a scale ("3 Mixed") is shown with its number once ("3) Mixed"), not "3) 3 Mixed"
+    numbered = [c.partition(" ") for c in choices] if points and shortcuts else []
+    shown = [
+        questionary.Choice(label, value=c, shortcut_key=n) if len(n) == 1 and c != SKIP else c
+        for c, (n, _, label) in zip(choices, numbered)
+    ] or choices
+    question = questionary.select(message, choices=shown, default=default, use_shortcuts=shortcuts)
     ctrl_d = KeyBindings()  # a select has no text to delete: Ctrl-D ends the interview, as at a text prompt
 
     @ctrl_d.add("c-d", eager=True)
@@ -172,7 +180,7 @@ def _ask_scores(question: Question, entries: list[Any], save: Callable[[], None]
     for team in _until_empty(shown, lambda: question.key.capitalize()):
         entry: dict[str, Any] = {question.key: team}
         for dimension in question.dimensions:
-            point = _point(ask_select(f"  {dimension.replace('_', ' ').capitalize()}", _scale(question)))
+            point = _point(ask_select(f"  {dimension.replace('_', ' ').capitalize()}", _scale(question), default=SKIP, points=True))
             if point is not None:
                 entry[dimension] = point
         entries.append(entry)
@@ -196,14 +204,14 @@ def ask_question(question: Question, response: Response, save: Callable[[], None
             del answers[question.id]
     elif question.kind == "rating":  # an earlier answer (when editing) is the default; Skip removes it
         scale, old = _scale(question), answers.get(question.id)
-        point = _point(ask_select(question.prompt, scale, default=scale[old - 1] if old else (SKIP if response.complete else None)))
+        point = _point(ask_select(question.prompt, scale, default=scale[old - 1] if old else SKIP, points=True))  # Enter alone records nothing
         if point is not None:
             answers[question.id] = point
         else:
             answers.pop(question.id, None)
     elif question.kind == "choice":
         choice = ask_select(
-            question.prompt, [*question.choices, SKIP], default=answers.get(question.id, SKIP if response.complete else None)
+            question.prompt, [*question.choices, SKIP], default=answers.get(question.id, SKIP)
         )
         if choice != SKIP:
             answers[question.id] = choice
@@ -317,7 +325,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
         for dimension in question.dimensions:
             old = entry.get(dimension)
             label = f"  {dimension.replace('_', ' ').capitalize()}"
-            point = _point(ask_select(label, scale, default=scale[old - 1] if old else SKIP))
+            point = _point(ask_select(label, scale, default=scale[old - 1] if old else SKIP, points=True))
             if point is None:
                 entry.pop(dimension, None)
             else:

@@ -11,6 +11,7 @@ from typing import Any
 
 from postmortem import answers as answers_mod
 from postmortem import grouping, store
+from postmortem import record as record_mod
 from postmortem.questionsets import Question, QuestionSet
 from postmortem.session import Response, Session
 
@@ -107,9 +108,13 @@ def _fill(question: Question, item: dict[str, Any], entries: list[tuple[str, dic
     names = _distinct(name for name, _ in entries)
     item.update(count=len(names), raised_by=names)
     for field in question.fields:
-        value = next((entry[field] for _, entry in entries if entry.get(field)), None)
-        if value and field not in item:
-            item[field] = value
+        given = _given(entries, field)
+        if given and field not in item:
+            item[field] = given[0]["value"]
+        if len(given) > 1:  # every distinct value kept with who gave it: the report shows them all
+            item[f"{field}_given"] = given
+        else:
+            item.pop(f"{field}_given", None)
     # every wording, even when it is only the text: a text the facilitator retypes keeps its wordings
     item["wordings"] = list(dict.fromkeys([*wordings, *(entry["text"] for _, entry in entries)]))
     return item
@@ -145,6 +150,19 @@ def _deleted(section: dict[str, Any], raised: set[str]) -> list[dict[str, Any]]:
     return restored
 
 
+def _given(entries: list[tuple[str, dict[str, Any]]], field: str) -> list[dict[str, Any]]:
+    """Each distinct value the entries give field (wordings alike in case and spacing are one), in
+    the order first given, with who gave it."""
+    given: dict[Any, dict[str, Any]] = {}
+    for name, entry in entries:
+        value = entry.get(field)
+        if value:
+            one = given.setdefault(same_wording(value) if isinstance(value, str) else value, {"value": value, "raised_by": []})
+            if name not in one["raised_by"]:
+                one["raised_by"].append(name)
+    return [{**one, "count": len(one["raised_by"])} for one in given.values()]
+
+
 def _assign_action_ids(items: list[dict[str, Any]], next_id: int) -> int:
     """Each action keeps the id it had; a new one gets the next id never used in this record."""
     taken: set[str] = set()
@@ -167,13 +185,21 @@ def _merge_people(raised: list[tuple[str, dict[str, str]]]) -> list[dict[str, An
     people: dict[str, dict[str, Any]] = {}
     for name, person in raised:
         key = grouping.key(person["name"]) or person["name"].casefold()
-        merged = people.setdefault(key, {"name": person["name"], "roles": [], "interests": [], "raised_by": []})
+        merged = people.setdefault(key, {"name": [], "roles": [], "interests": [], "raised_by": [], "entries": []})
+        merged["name"].append(person["name"])
+        merged["entries"].append((name, person))
         merged["roles"].append(person["role"])
         merged["interests"].append(person["interest"])
         merged["raised_by"].append(name)
     for merged in people.values():
+        merged["name"] = _representative(merged["name"])  # the spelling most people used
+        entries = merged.pop("entries")
         for field in ("roles", "interests", "raised_by"):
             merged[field] = _distinct(merged[field])
+        for field in ("role", "interest"):  # when they differ, who gave which
+            given = _given(entries, field)
+            if len(given) > 1:
+                merged[f"{field}_given"] = given
     return sorted(people.values(), key=lambda p: -len(p["raised_by"]))
 
 
@@ -200,9 +226,9 @@ def _dated(text: str) -> dt.datetime | None:
         return None
 
 
-def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[list[str], list[str]]:
-    """Every time given: the start times, and all of them (start, detection and end times, and event times)."""
-    starts: list[str] = []
+def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[dict[str, list[str]], list[str]]:
+    """Every time given: those of each incident fact (start, detection, end), and all of them (with event times)."""
+    facts: dict[str, list[str]] = {qid: [] for qid in TIME_FACTS}
     every: list[str] = []
     for question in qset.questions:
         for response in responses:
@@ -211,21 +237,25 @@ def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[list[str]
                 every += [event["time"] for event in value or []]
             elif question.kind == "text" and question.id in TIME_FACTS and value:
                 every.append(value)
-                if question.id == "started_at":
-                    starts.append(value)
-    return starts, every
+                facts[question.id].append(value)
+    return facts, every
 
 
 def make_clock(qset: QuestionSet, responses: list[Response], session_date: dt.date) -> Clock:
     """Clock times are on the incident's day: the date of the earliest full start date-time given,
-    else of the earliest full date-time among all the times, else the session date."""
-    starts, every = _time_texts(qset, responses)
+    else of the earliest full detection date-time, else the day most full date-times fall on (the
+    later on a tie), else the session date. So a precursor dated weeks before moves no clock time."""
+    facts, every = _time_texts(qset, responses)
     day = session_date
-    for candidates in (starts, every):
+    for candidates in (facts["started_at"], facts["detected_at"]):
         dated = [d for d in map(_dated, candidates) if d is not None]
         if dated:
             day = min(d.date() for d in dated)
             break
+    else:
+        days = Counter(d.date() for d in map(_dated, every) if d is not None)
+        if days:
+            day = max(days, key=lambda d: (days[d], d))
     offsets = Counter(at.utcoffset() for at in (answers_mod.parse_time(t, day) for t in every) if at and at.tzinfo)
     return Clock(day, dt.timezone(offsets.most_common(1)[0][0]) if offsets else None)
 
@@ -237,15 +267,21 @@ def _most_given(values: list[str], prefer: Any = lambda v: v[:1].isupper()) -> s
 
 
 def _merge_events(raised: list[tuple[str, dict[str, str]]], clock: Clock) -> list[dict[str, Any]]:
-    """Every event once, sorted by time; equal events (same moment, same words) joined with who gave them.
-    Times that are not a time are kept as given and listed last, in order of appearance."""
-    groups: dict[tuple[Any, ...], list[tuple[str, dict[str, str], dt.datetime | None]]] = {}
+    """Every event once, sorted by time; events at the same minute that make the same point (grouped
+    as items are) joined with who gave them. Times that are not a time are kept as given and listed
+    last, in order of appearance."""
+    moments: dict[tuple[Any, ...], list[tuple[str, dict[str, str], dt.datetime | None]]] = {}
     for name, event in raised:
         at = clock.moment(event["time"])
-        when = ("at", at) if at is not None else ("text", " ".join(event["time"].casefold().split()))
-        groups.setdefault((*when, grouping.key(event["what"])), []).append((name, event, at))
+        when = ("at", at.replace(second=0, microsecond=0)) if at is not None else ("text", " ".join(event["time"].casefold().split()))
+        moments.setdefault(when, []).append((name, event, at))
+    groups = [
+        [members[i] for i in group]
+        for members in moments.values()
+        for group in grouping.group([event["what"] for _, event, _ in members])
+    ]
     merged = []
-    for order, members in enumerate(groups.values()):
+    for order, members in enumerate(groups):
         names = _distinct(name for name, _, _ in members)
         entry: dict[str, Any] = {"time": _most_given([event["time"] for _, event, _ in members], prefer=lambda t: _dated(t) is None)}
         if members[0][2] is not None:
@@ -324,14 +360,15 @@ def _merge_scores(question: Question, raised: list[tuple[str, dict[str, Any]]]) 
     teams: dict[str, dict[str, Any]] = {}
     for name, entry in raised:
         label = entry[question.key]
-        team = teams.setdefault(label.casefold(), {"name": label, "raised_by": [], "values": {}})
+        team = teams.setdefault(grouping.key(label) or label.casefold(), {"spellings": [], "raised_by": [], "values": {}})
+        team["spellings"].append(label)
         team["raised_by"].append(name)
         for dimension in question.dimensions:
             if dimension in entry:
                 team["values"].setdefault(dimension, []).append(entry[dimension])
     return [
         {
-            "name": team["name"],
+            "name": _representative(team["spellings"]),
             "raised_by": _distinct(team["raised_by"]),
             "scores": {
                 d: _summary(team["values"][d], len(question.labels)) for d in question.dimensions if d in team["values"]
@@ -452,6 +489,9 @@ def build_record(
         record["sections"] = [_anonymise(s) for s in sections]
         return record
     record["participants"] = [{"name": r.name, "role": r.role} for r in complete]
+    silent = not_heard_from(session, responses)
+    if silent:
+        record["not_heard_from"] = silent
     record["sections"] = sections
     record["responses"] = [
         {"name": r.name, "role": r.role, "answers": answers_mod.to_toml(r.answers)} for r in complete
@@ -466,8 +506,21 @@ def _anonymise(section: dict[str, Any]) -> dict[str, Any]:
         clean["answers"] = [{"text": a["text"]} for a in section["answers"]]
     for key in ("items", "people", "choices", "teams", "events"):
         if key in clean:
-            clean[key] = [{k: v for k, v in entry.items() if k != "raised_by"} for entry in clean[key]]
+            clean[key] = [record_mod.without_names(entry) for entry in clean[key]]  # also who gave each value of a field
     return clean
+
+
+def not_heard_from(session: Session, responses: list[Response]) -> list[str]:
+    """Who the record has nothing from: people who finished with every answer empty, those with
+    only a draft, and invited people who never answered (each once, spelled as invited, in order of name)."""
+    from postmortem.session import same_person
+
+    heard = [r.name for r in responses if r.complete and any(v not in (None, "", [], {}) for v in r.answers.values())]
+    silent: list[str] = []
+    for name in [n.strip() for n in session.invited if n.strip()] + [r.name for r in responses]:  # as invited
+        if not any(same_person(name, known) for known in heard + silent):
+            silent.append(name)
+    return sorted(silent, key=str.casefold)
 
 
 def drafts(responses: list[Response]) -> list[str]:

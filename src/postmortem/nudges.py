@@ -272,7 +272,7 @@ def tangible_message(reason: str) -> str:
     return f"{reason}. Who would do what, by when?"
 
 
-TANGIBLE_EXAMPLE = 'For example: "Kyle holds a 10-minute check-in at 9:00 every day from 2026-12-01."'
+TANGIBLE_EXAMPLE = 'For example: "The team lead holds a 10-minute check-in at 9:00 every day from 2026-12-01."'
 
 
 def blame_message(name: str) -> str:

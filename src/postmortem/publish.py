@@ -8,7 +8,9 @@ Styles:
   `index.md` there, and the `nav` of mkdocs.yml updated when it lists pages explicitly.
 - plain: pages and `index.md` in the folder itself.
 
-The page is `Postmortem-<date>-<project slug>.md` and the record is copied beside it as
+The page is `Postmortem-<date>-<project slug>.md`, each person's answers go on
+`Postmortem-<date>-<project slug>--answers.md` beside it (not for an anonymous post-mortem), linked
+from it, and the record is copied beside it as
 `Postmortem-<date>-<project slug>.record.toml`, so `actions` and `history` find it from a wiki
 checkout alone. The index is recomputed from every `*.record.toml` published in the pages folder,
 so publishing again updates the same row. Our text in a page someone else may edit (the index page,
@@ -32,6 +34,7 @@ from postmortem.session import slugify
 STYLES = ("github", "mkdocs", "plain")
 PAGE_PREFIX = "Postmortem-"
 RECORD_SUFFIX = ".record.toml"
+ANSWERS_SUFFIX = "--answers"  # the page of each person's answers beside a report ("--" is in no slug)
 INDEX_MARKERS = ("<!-- postmortem:index:start -->", "<!-- postmortem:index:end -->")
 SIDEBAR_MARKERS = ("<!-- postmortem:sidebar:start -->", "<!-- postmortem:sidebar:end -->")
 NAV_MARKERS = ("# postmortem:nav:start", "# postmortem:nav:end")
@@ -48,6 +51,7 @@ class Published:
     record: Path
     index: Path
     others: list[Path] = field(default_factory=list)
+    answers: Path | None = None  # the page of each person's answers
     warnings: list[str] = field(default_factory=list)
 
 
@@ -157,9 +161,13 @@ def _entry(name: str, record: dict[str, Any]) -> _Entry:
     return _Entry(name, record["project"], record["date"], participants, open_actions)
 
 
+def _target(page: str, style: str) -> str:
+    """How one page links another: a GitHub wiki by the page's name, the others by its file."""
+    return page if style == "github" else f"{page}.md"
+
+
 def _link(entry: _Entry, style: str) -> str:
-    target = entry.name if style == "github" else f"{entry.name}.md"
-    return f"[{escape.markdown(entry.project)}]({target})"
+    return f"[{escape.markdown_link_text(entry.project)}]({_target(entry.name, style)})"
 
 
 def index_table(entries: list[_Entry], style: str) -> str:
@@ -171,7 +179,7 @@ def index_table(entries: list[_Entry], style: str) -> str:
 def sidebar_list(entries: list[_Entry], index_name: str) -> str:
     home = index_name[:-3]
     lines = [f"**[Post-mortems]({home})**", ""]
-    lines += [f"- [{e.date.isoformat()} {escape.markdown(e.project)}]({e.name})" for e in entries]
+    lines += [f"- [{e.date.isoformat()} {escape.markdown_link_text(e.project)}]({e.name})" for e in entries]
     return "\n".join(lines)
 
 
@@ -294,7 +302,7 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
     _check_wiki(wiki)
     record = record_mod.load_record(record_path)
     record_text = record_path.read_text(encoding="utf-8")
-    report = render.render_markdown(record, template)
+    answers = not record.get("anonymous") and bool(record.get("responses"))
 
     mkdocs_text = None
     if style == "mkdocs":
@@ -319,6 +327,10 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
         index_text = splice(
             _read_optional(index_path), index_table(entries, style), INDEX_MARKERS, index_path, "Post-mortems"
         )
+        answers_name = f"{name}{ANSWERS_SUFFIX}"
+        report = render.render_markdown(record, template, _target(answers_name, style) if answers else None)
+        answers_page = pages / f"{answers_name}.md" if answers else None
+        linked = [(answers_page, render.render_answers(record, _target(name, style)))] if answers_page else []
         writes: list[tuple[Path, str]] = [(pages / f"{name}.md", report), (index_path, index_text)]
         if style == "github":
             sidebar = pages / "_Sidebar.md"
@@ -329,10 +341,10 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
             if updated is not None and updated != mkdocs_text:
                 writes.append((config, updated))
         published_record = pages / f"{name}{RECORD_SUFFIX}"
-        _confine(wiki, [pages], [path for path, _ in writes] + [published_record])  # refuse before writing anything
+        _confine(wiki, [pages], [path for path, _ in linked + writes] + [published_record])  # refuse before writing anything
         pages.mkdir(parents=True, exist_ok=True)
         with record_mod.locked(published_record):
             warnings = skipped + (_closed_in_wiki(published_record, record) if published_record.exists() else [])
-            # all on disk before any is replaced; then the page, the record beside it, and what links to them
-            store.atomic_write_all([writes[0], (published_record, record_text), *writes[1:]])
-    return Published(page=pages / f"{name}.md", record=published_record, index=index_path, others=[p for p, _ in writes[2:]], warnings=warnings)
+            # all on disk before any is replaced; then the answers page, the page linking it, the record beside it, and what links to them
+            store.atomic_write_all([*linked, writes[0], (published_record, record_text), *writes[1:]])
+    return Published(page=pages / f"{name}.md", record=published_record, index=index_path, others=[p for p, _ in writes[2:]], answers=answers_page, warnings=warnings)

@@ -17,7 +17,7 @@ from typing import Any
 
 from postmortem import store
 from postmortem.errors import Key, PostmortemError, dotted, kept
-from postmortem.questionsets import KINDS
+from postmortem.questionsets import ITEM_FIELDS, KINDS
 
 SECTION_LISTS = {  # each kind of section: the key of its list of entries
     "items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events",
@@ -29,13 +29,15 @@ MAX_POINTS = 10  # a scale has 2 to 10 points (questionsets)
 
 _TOP = {
     "schema_version", "project", "format", "title", "date", "anonymous", "participant_count", "next_action_id",
-    "summary", "notes", "incident", "carried_over", "agreements_in_force", "participants", "sections", "responses",
+    "summary", "notes", "incident", "carried_over", "agreements_in_force", "not_heard_from", "participants", "sections",
+    "responses",
 }
 _SECTION = {
     "id", "kind", "heading", "prompt", "actions", "agreements", "labels", "dimensions", "count", "mean", "distribution", "ledger",
 }
 _ITEM_TEXT = ("text", "owner", "notes", "instead", "type", "link")
-_ITEM = {*_ITEM_TEXT, "id", "status", "due", "count", "raised_by", "wordings", "votes", "former_ids"}
+_GIVEN = tuple(f"{field}_given" for field in ITEM_FIELDS)  # every value given, when the entries differ
+_ITEM = {*_ITEM_TEXT, *_GIVEN, "id", "status", "due", "count", "raised_by", "wordings", "votes", "former_ids"}
 _CARRIED = {"project", "date", "id", "text", "owner", "due", "status", "source"}
 _AGREED = {"project", "date", "text", "source"}
 
@@ -155,6 +157,19 @@ def _raised(shape: _Shape, entry: dict[str, Any], key: Key) -> None:
     shape.texts(entry, "raised_by", key)
 
 
+def _given(shape: _Shape, entry: dict[str, Any], names: tuple[str, ...], key: Key) -> None:
+    """Each of names in entry, when there: a list of the values given, each with who gave it."""
+    for name in names:
+        for index, one in enumerate(shape.tables(entry.get(name, []), (*key, name))):
+            at = (*key, name, index)
+            one = shape.table(one, at, {"value", "raised_by", "count"})
+            if one is None:
+                continue
+            if not isinstance(one.get("value"), (str, dt.date)) or isinstance(one.get("value"), dt.datetime):
+                shape.bad((*at, "value"), f"must be text or a date, not {_kind(one.get('value'))}")
+            _raised(shape, one, at)
+
+
 # Each kind of entry: the type merge writes each key as, and the keys that must be non-empty text.
 # A section whose entries all have only these, well formed, passes in a few passes over each key
 # (a record has thousands of entries); otherwise each entry gets the checks that say what is wrong.
@@ -196,6 +211,7 @@ def _item(shape: _Shape, item: Any, key: Key, ids: dict[str, Key]) -> None:
     shape.texts(item, "former_ids", key)
     shape.number(item, "votes", key)
     shape.date(item, "due", key, text=True)  # typed by hand, often quoted
+    _given(shape, item, _GIVEN, key)
     if "status" in item and item["status"] not in STATUSES:
         shape.bad((*key, "status"), f"must be one of {', '.join(STATUSES)}, not {_shown(item['status'])}")
     if "id" in item and (not isinstance(item["id"], str) or not item["id"].strip()):
@@ -216,12 +232,13 @@ def _unique(shape: _Shape, item: dict[str, Any], key: Key, ids: dict[str, Key]) 
 
 def _entry(shape: _Shape, kind: str, entry: Any, key: Key, points: int) -> None:
     if kind == "people":
-        entry = shape.table(entry, key, {"name", "roles", "interests", "raised_by", "count"})
+        entry = shape.table(entry, key, {"name", "roles", "interests", "raised_by", "count", "role_given", "interest_given"})
         if entry is not None:
             shape.text(entry, "name", key, required=True)
             shape.texts(entry, "roles", key)
             shape.texts(entry, "interests", key)
             _raised(shape, entry, key)
+            _given(shape, entry, ("role_given", "interest_given"), key)
     elif kind == "choice":
         entry = shape.table(entry, key, {"choice", "count", "raised_by"})
         if entry is not None:
@@ -345,6 +362,7 @@ def problems(record: dict[str, Any]) -> list[PostmortemError]:
                 shape.text(carried, name, key)
             shape.date(carried, "date", key)
             shape.date(carried, "due", key, text=True)
+    shape.texts(record, "not_heard_from", ())
     for index, agreed in enumerate(shape.tables(record.get("agreements_in_force", []), ("agreements_in_force",))):
         key = ("agreements_in_force", index)
         agreed = shape.table(agreed, key, _AGREED)
@@ -420,3 +438,12 @@ def locked(path: Path, timeout: float | None = None) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+def without_names(value: Any) -> Any:
+    """value with every `raised_by` list left out, however deep: what an anonymous record may show."""
+    if isinstance(value, dict):
+        return {k: without_names(v) for k, v in value.items() if k != "raised_by"}
+    if isinstance(value, list):
+        return [without_names(v) for v in value]
+    return value

@@ -9,12 +9,12 @@ from typing import Any
 
 from postmortem import escape
 from postmortem.errors import PostmortemError
-from postmortem.record import SECTION_LISTS
+from postmortem.record import SECTION_LISTS, without_names
 from postmortem.resources import templates_dir
 
 BAR_WIDTH = 20
 # A report is one page a reader takes in at a glance, even when thousands answered; the record keeps everything.
-SHOWN = 100  # entries of a section's list, arrows of the service diagram, participants named, answers in the appendix
+SHOWN = 100  # entries of a section's list, arrows of the service diagram, participants named
 NAMED = 10  # names shown for who raised one entry, and roles and interests of one stakeholder
 # A template is its author's own code: what it may make is bounded, so a mistake ends with one line, not a hang.
 MAX_REPORT = 50_000_000  # characters of a report, and of one value a template builds with `*`
@@ -29,14 +29,14 @@ def reports_dir() -> Path:
 def _finalize(value: Any) -> Any:
     """Every {{ value }} in a template is escaped here, so no template can forget it."""
     if type(value) is str:  # the common case first: a plain string (Markup is a subclass, not this)
-        return escape.markdown(value)
+        return escape.markdown_deferred(value)
     from markupsafe import Markup
 
     if isinstance(value, Markup) or isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
         return value
     if value is None:
         return ""
-    return escape.markdown(str(value))
+    return escape.markdown_deferred(str(value))
 
 
 def _bar(count: int, largest: int) -> Any:
@@ -64,7 +64,7 @@ def _raised_by(entry: dict[str, Any]) -> str:
 def _at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     """The record as the report shows it: each section's list cut to its first SHOWN entries (in
     the record's order: most votes, then most raised, first), with `left_out` counting the rest;
-    past SHOWN participants, no list of names and no appendix, with `responses_left_out` instead."""
+    past SHOWN participants, no list of names (the page of answers has everyone's)."""
     view = dict(record)
     sections = []
     for section in record.get("sections", []):
@@ -76,18 +76,32 @@ def _at_a_glance(record: dict[str, Any]) -> dict[str, Any]:
     view["sections"] = sections
     if len(record.get("participants") or []) > SHOWN:
         view["participants"] = []
-    if len(record.get("responses") or []) > SHOWN:
-        view.update(responses=[], responses_left_out=len(record["responses"]))
     return view
 
 
-def _without_names(value: Any) -> Any:
-    """value with every `raised_by` list left out, however deep."""
-    if isinstance(value, dict):
-        return {k: _without_names(v) for k, v in value.items() if k != "raised_by"}
-    if isinstance(value, list):
-        return [_without_names(v) for v in value]
-    return value
+# A closed action is marked, so it reads as done at a glance.
+_CLOSED = {"done": "✓ done", "dropped": "✗ dropped"}
+
+
+def _status(action: dict[str, Any]) -> str:
+    """An action's status as the report shows it: open unless the record says otherwise."""
+    status = str(action.get("status") or "open")
+    return _CLOSED.get(status, status)
+
+
+def _with_who(entry: dict[str, Any], field: str, plural: str) -> str:
+    """The distinct values given for field (a stakeholder's roles, say), each with who gave it when they differ."""
+    given = [g for g in entry.get(f"{field}_given") or [] if isinstance(g, dict)]
+    if given:
+        return _shortlist([f"{g.get('value', '')} ({_raised_by(g)})" for g in given], "; ")
+    return _shortlist(entry.get(plural) or [], "; ")
+
+
+def _one_value(item: dict[str, Any], field: str) -> str:
+    """A field that takes one value (owner, due, type), with the others given for it when they differ."""
+    value = item.get(field)
+    others = [str(g["value"]) for g in item.get(f"{field}_given") or [] if isinstance(g, dict) and g.get("value") != value]
+    return (str(value) if value else "—") + (f" (also given: {', '.join(others)})" if others else "")
 
 
 def _action_id(item: dict[str, Any]) -> Any:
@@ -116,32 +130,52 @@ def _scores_line(entry: dict[str, Any], section: dict[str, Any]) -> str:
 
 
 def _mermaid_label(text: str) -> str:
-    """A quoted Mermaid node label: anything but plain letters, digits and a little punctuation
-    becomes a #code; entity, so no name can end the label, the node or the diagram."""
-    safe = "".join(c if c.isascii() and (c.isalnum() or c in " .,-_()'") else f"#{ord(c)};" for c in escape.plain(text))
+    """A quoted Mermaid node label: anything but letters (of any script), digits and a little
+    punctuation becomes a #code; entity, so no name can end the label, the node or the diagram."""
+    safe = "".join(c if c.isalnum() or c in " .,-_()'" else f"#{ord(c)};" for c in escape.plain(text))
     return f'"{safe}"'
 
 
-def _service_graph(sections: list[dict[str, Any]]) -> Any:
-    """A Mermaid flowchart of who served whom, from the `served` and `served_by` people questions."""
+def _team_of(role: str, teams: list[str]) -> str | None:
+    """The team a participant's role names (the one named first): "IT service desk technician" is in IT."""
+    words = re.findall(r"\w+", role.casefold())
+    found = []
+    for team in teams:
+        named = re.findall(r"\w+", team.casefold())
+        at = next((i for i in range(len(words) - len(named) + 1) if named and words[i : i + len(named)] == named), None)
+        if at is not None:
+            found.append((at, -len(named), team))
+    return min(found)[2] if found else None
+
+
+def _service_graph(sections: list[dict[str, Any]], participants: list[dict[str, Any]] | None = None) -> Any:
+    """A Mermaid flowchart of which team served which, from the `served` and `served_by` people
+    questions: a participant stands for the team their role names, and each arrow counts the people
+    who said so."""
     from markupsafe import Markup
 
     by_id = {s.get("id"): s for s in sections}
-    edges: dict[tuple[str, str], None] = {}
+    said: list[tuple[str, str, str]] = []  # (who served, who was served, who said so)
     for person in by_id.get("served", {}).get("people", []):
-        edges.update({(name, person["name"]): None for name in person.get("raised_by", [])})
+        said += [(name, person["name"], name) for name in person.get("raised_by", [])]
     for person in by_id.get("served_by", {}).get("people", []):
-        edges.update({(person["name"], name): None for name in person.get("raised_by", [])})
-    if not edges:
+        said += [(person["name"], name, name) for name in person.get("raised_by", [])]
+    if not said:
         return Markup("")
-    drawn = list(edges)[:SHOWN]
+    teams = [p["name"] for key in ("served", "served_by") for p in by_id.get(key, {}).get("people", [])]
+    team_of = {p["name"].casefold(): _team_of(p.get("role") or "", teams) for p in participants or [] if isinstance(p, dict) and p.get("name")}
+    edges: dict[tuple[str, str], tuple[str, str, set[str]]] = {}
+    for giver, taker, who in said:
+        giver, taker = team_of.get(giver.casefold()) or giver, team_of.get(taker.casefold()) or taker
+        edges.setdefault((giver.casefold(), taker.casefold()), (giver, taker, set()))[2].add(who.casefold())
+    drawn = list(edges.values())[:SHOWN]
     nodes: dict[str, str] = {}
     lines = ["```mermaid", "flowchart LR"]
-    for name in (n for edge in drawn for n in edge):
+    for name in (n for giver, taker, _ in drawn for n in (giver, taker)):
         if name.casefold() not in nodes:
             nodes[name.casefold()] = f"n{len(nodes) + 1}"
             lines.append(f"  {nodes[name.casefold()]}[{_mermaid_label(name)}]")
-    lines += [f"  {nodes[a.casefold()]} --> {nodes[b.casefold()]}" for a, b in drawn]
+    lines += [f"  {nodes[a.casefold()]} -->|{len(who)}| {nodes[b.casefold()]}" for a, b, who in drawn]
     lines.append("```")
     if len(edges) > len(drawn):
         lines.append(f"\n*The first {len(drawn)} of {len(edges)} arrows; the record has every one.*")
@@ -205,7 +239,10 @@ def environment(extra_dir: Path | None = None) -> Any:
     )
     env.intercepted_binops = frozenset({"*", "**"})
     env.call_binop = _bounded_binop
-    env.filters.update(action_id=_action_id, bar=_bar, shortlist=_shortlist, raised_by=_raised_by, item_line=_item_line, scores_line=_scores_line)
+    env.filters.update(
+        action_id=_action_id, bar=_bar, shortlist=_shortlist, raised_by=_raised_by, status=_status, one_value=_one_value,
+        with_who=_with_who, item_line=_item_line, scores_line=_scores_line,
+    )
     env.globals.update(service_graph=_service_graph, range=_range_budget())
     return env
 
@@ -226,10 +263,18 @@ def _where(err: BaseException, fallback: str) -> tuple[str, int | None]:
     return place
 
 
-def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
-    """The report for record; template is a name (user folder, then built-ins) or a file path."""
-    import jinja2
+def _link(target: str | None) -> Any:
+    """A link's destination as a template writes it: the path with anything but path characters %-encoded."""
+    from urllib.parse import quote
 
+    from markupsafe import Markup
+
+    return Markup(quote(target)) if target else ""
+
+
+def render_markdown(record: dict[str, Any], template: str | None = None, answers_page: str | None = None) -> str:
+    """The report for record; template is a name (user folder, then built-ins) or a file path;
+    answers_page: where the page of each person's answers is, relative to the report, to link it."""
     extra_dir = None
     if template and (template.endswith(".j2") or "/" in template or Path(template).is_file()):
         path = Path(template)
@@ -242,11 +287,27 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
         name = f"{record.get('format', '')}.md.j2"
     env = environment(extra_dir)
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **_at_a_glance(record)}
+    context["answers_page"] = _link(answers_page)
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
-        context.update(participants=[], responses=[], sections=_without_names(context["sections"]))
-        context.pop("responses_left_out", None)
+        context.update(participants=[], responses=[], sections=without_names(context["sections"]), answers_page="")
+    return _generate(env, name, [name, "base.md.j2"] if not template else [name], context)
+
+
+def render_answers(record: dict[str, Any], report_page: str | None = None) -> str:
+    """The page beside the report with each participant's own answers, linking back to the report
+    at report_page (relative to this page). Refused for an anonymous post-mortem."""
+    if record.get("anonymous"):
+        raise PostmortemError("an anonymous post-mortem has no page of individual answers")
+    context = {"title": "", "responses": [], **record, "report_page": _link(report_page)}
+    return _generate(environment(), "answers.md.j2", ["answers.md.j2"], context)
+
+
+def _generate(env: Any, name: str, names: list[str], context: dict[str, Any]) -> str:
+    """The page the first of names that exists makes from context; any template error is one line."""
+    import jinja2
+
     try:
-        loaded = env.get_template(name) if template else env.select_template([name, "base.md.j2"])
+        loaded = env.select_template(names) if len(names) > 1 else env.get_template(names[0])
         text = _bounded(loaded.generate(context), loaded.filename or name)
     except RecursionError as err:
         path, line = _where(err, name)
@@ -260,7 +321,7 @@ def render_markdown(record: dict[str, Any], template: str | None = None) -> str:
     except (jinja2.TemplateError, TypeError, ValueError, LookupError, OverflowError) as err:
         path, line = _where(err, name)
         raise PostmortemError(f"template error: {err}", path=path, line=line) from None
-    return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
+    return escape.place_bars(re.sub(r"\n{3,}", "\n\n", text).strip() + "\n")
 
 
 def _bounded(parts: Any, template: str) -> str:
