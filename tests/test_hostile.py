@@ -1,4 +1,4 @@
-"""Hostile and broken files (issue 6 item 3): one line naming the file, the line where known and what
+"""Hostile and broken files: one line naming the file, the line where known and what
 is wrong; exit 2; nothing written; never a traceback.
 
 Decisions: `merge` with one bad response refuses the whole merge, naming that file, so nothing is

@@ -1,4 +1,4 @@
-"""No injection (issue 6 item 5), property-based: whatever participants type (any Unicode: control
+"""No injection, property-based: whatever participants type (any Unicode: control
 characters, bidi overrides, Markdown and HTML metacharacters, newlines) in items, text answers,
 names, roles and the project title,
 

@@ -1,4 +1,4 @@
-"""No traceback, ever (issue 6 item 6): every command, against missing files, empty folders, unreadable
+"""No traceback, ever: every command, against missing files, empty folders, unreadable
 files, a read-only folder, a full disk, no terminal and Ctrl-C, ends with a clear message and a
 documented exit code: 0 ok, 1 failed check, 2 bad input or usage, 130 interrupted.
 
