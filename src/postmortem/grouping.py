@@ -326,11 +326,6 @@ def key(text: str) -> str:
     return said + "".join(f" !{w}" for w in sorted(read.negated))
 
 
-def words(text: str) -> list[str]:
-    """The significant words of text, as grouping reads them, sorted."""
-    return sorted(meaning(text).words)
-
-
 def threshold(answers: int) -> float:
     """The average similarity a text needs to the group it joins, among this many answers.
 
