@@ -103,6 +103,13 @@ def test_opposites_keep_answers_apart() -> None:
     assert not _together("The proofs arrived early", "The proofs arrived late")
 
 
+def test_after_but_an_answer_is_weighed_part_by_part() -> None:
+    """"fine, but slow" is not "too slow": the part about response time says fine."""
+    fine_but = "Response time from IT was fine, but resolution took days"
+    assert not _together(fine_but, "Response time from IT was way too slow")
+    assert _together(fine_but, "IT response time was fine but the resolution took days")
+
+
 def test_a_word_swapped_in_a_short_answer_is_another_point() -> None:
     assert not _together("More planning every Monday", "More estimates every Monday")
 

@@ -79,6 +79,7 @@ class Meaning:
     parties: frozenset[str]
     spelled: tuple[tuple[str, str], ...] = ()  # (stem, word as written) of stemmed words, to find typos
     repeated: tuple[tuple[str, int], ...] = ()  # the words said more than once, and how often
+    parts: tuple[frozenset[str], ...] = ()  # with a contrast ("X was fine, but Y"): the words of each part
 
     def bag(self) -> dict[str, int]:
         """Each word and how often it is said."""
@@ -90,6 +91,7 @@ class _Language:
     name: str
     stopwords: frozenset[str]
     determiners: frozenset[str]
+    contrasts: frozenset[str]
     negations: frozenset[str]
 
 
@@ -101,6 +103,7 @@ class _Tables:
     parties: frozenset[str]  # the ids that are parties
     opposites: tuple[tuple[str, str], ...]  # ids of meanings that contradict each other
     negations: frozenset[str]  # of every language: a text often mixes them ("Keinen release am Freitag")
+    contrasts: frozenset[str]  # of every language, likewise
     starts: dict[str, tuple[int, ...]]  # a phrase's first word: the lengths of the phrases it starts, longest first
 
 
@@ -119,7 +122,7 @@ def _read_toml(path: Path) -> dict:
 def _tables() -> _Tables:
     folder = resources.templates_dir() / "grouping"
     languages = tuple(
-        _Language(name, *(frozenset(entry.get(field, "").split()) for field in ("stopwords", "determiners", "negations")))
+        _Language(name, *(frozenset(entry.get(field, "").split()) for field in ("stopwords", "determiners", "contrasts", "negations")))
         for name, entry in _read_toml(folder / "languages.toml").items()
     )
     phrases: dict[tuple[str, ...], str] = {}
@@ -158,11 +161,12 @@ def _tables() -> _Tables:
                 if one and other:
                     opposites.append((one, other))
     negations = frozenset().union(*(language.negations for language in languages))
+    contrasts = frozenset().union(*(language.contrasts for language in languages))
     lengths: dict[str, set[int]] = defaultdict(set)
     for words in phrases:
         lengths[words[0]].add(len(words))
     starts = {word: tuple(sorted(found, reverse=True)) for word, found in lengths.items()}
-    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, starts)
+    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, contrasts, starts)
 
 
 def _plain(word: str) -> str:
@@ -191,6 +195,7 @@ class _Token(NamedTuple):
     stop: int  # bit n: a stop word of the n-th language
     determiner: int  # bit n: a determiner of the n-th language
     negation: bool
+    contrast: bool  # "but": what follows is weighed on its own
     starts: bool  # it may start a synonym, party or phrase
     cjk: bool  # in a script without spaces
     upper: bool  # written in capitals (IT, QA), two letters or more
@@ -226,6 +231,7 @@ def _read_token(written: str) -> _Token:
         sum(1 << n for n, language in enumerate(tables.languages) if folded in language.stopwords),
         sum(1 << n for n, language in enumerate(tables.languages) if folded in language.determiners),
         folded in tables.negations,
+        folded in tables.contrasts,
         stem in tables.starts or plain in tables.starts,
         bool(_CJK.search(folded)),
         written.isupper() and len(written) > 1,
@@ -257,13 +263,17 @@ def meaning(text: str) -> Meaning:
     maybe_negated: set[str] = set()
     parties: set[str] = set()
     spelled: dict[str, str] = {}
+    parts: list[set[str]] = [set()]
     for clause in clauses:
         pending = 0  # how many of the next significant words a negation still covers
         i = 0
         while i < len(clause):
             token = clause[i]
             found, length = _phrase(tables, clause, i, language) if token.starts else (None, 1)
-            if found is None and token.negation:
+            if found is None and token.contrast:
+                parts.append(set())
+                pending = 0
+            elif found is None and token.negation:
                 pending = NEGATION_SCOPE
             elif found is None and token.stop & bit:
                 if pending < NEGATION_SCOPE and not token.determiner & bit:
@@ -280,6 +290,7 @@ def meaning(text: str) -> Meaning:
                 if length == 1:
                     spelled.setdefault(found, token.folded)
                 words[found] += 1
+                parts[-1].add(found)
                 if found in tables.parties:
                     parties.add(found)
                 if pending:
@@ -287,8 +298,10 @@ def meaning(text: str) -> Meaning:
                     pending -= 1
             i += length
     repeated = tuple(sorted((w, n) for w, n in words.items() if n > 1))
+    said = tuple(frozenset(part) for part in parts if part)
     return Meaning(
-        frozenset(words), frozenset(negated), frozenset(maybe_negated), frozenset(parties), tuple(spelled.items()), repeated
+        frozenset(words), frozenset(negated), frozenset(maybe_negated), frozenset(parties), tuple(spelled.items()), repeated,
+        said if len(said) > 1 else (),
     )
 
 
@@ -436,11 +449,18 @@ def _contradict(a: Meaning, b: Meaning, shared: frozenset[str]) -> bool:
         return True
     if (a.negated | a.maybe_negated) - shared and (b.negated | b.maybe_negated) - shared:
         return True
+    part_a, part_b = _part(a, b.words), _part(b, a.words)
     for one, other in _tables().opposites:
-        says_a, says_b = (one in a.words, other in a.words), (one in b.words, other in b.words)
+        says_a, says_b = (one in part_a, other in part_a), (one in part_b, other in part_b)
         if says_a != says_b and sum(says_a) == sum(says_b) == 1:
             return True
     return False
+
+
+def _part(read: Meaning, other: frozenset[str]) -> frozenset[str]:
+    """The words of the part of read that speaks of what other speaks of: all of them, or, in
+    "X was fine, but Y took days", the part sharing most words with other."""
+    return max(read.parts, key=lambda part: len(part & other)) if read.parts else read.words
 
 
 def _respelled(read: Meaning, typos: dict[str, str]) -> Meaning:
@@ -455,6 +475,7 @@ def _respelled(read: Meaning, typos: dict[str, str]) -> Meaning:
         read.parties,
         read.spelled,
         tuple((typos.get(w, w), n) for w, n in read.repeated),
+        tuple(fix(part) for part in read.parts),
     )
 
 
