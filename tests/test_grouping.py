@@ -213,3 +213,10 @@ def test_grouping_grows_linearly() -> None:
     group(large)
     large_time = time.perf_counter() - started
     assert large_time < 25 * small_time  # 10x the texts: linear is ~10x, quadratic would be ~100x
+
+
+def test_a_text_in_no_group_is_a_group_of_its_own_for_suggestions() -> None:
+    texts = ["Unannounced drop-ins every day", "Unannounced drop-ins daily", "Unannounced visits every day", "Drop-ins daily"]
+    near = suggestions(texts, [[0, 1]])  # 2 and 3 in no group: neither joined with the other, nor with 0 and 1
+    assert {j for j, _ in near[2]} >= {3} and {j for j, _ in near[3]} >= {2}
+    assert all(j not in (0, 1) for j, _ in near[0] + near[1] if j in (0, 1))

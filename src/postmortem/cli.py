@@ -529,6 +529,13 @@ def _report_unreadable(errors: list) -> None:
         _say(f"postmortem: skipped: {escape.plain(str(err))}")
 
 
+def _end_with_skipped(errors: list) -> None:
+    """After a command over many records: name each file left out; any left out is bad input (exit 2)."""
+    _report_unreadable(errors)
+    if errors:
+        raise typer.Exit(2)
+
+
 class _ActionsCommand(typer.core.TyperCommand):
     """One command, four forms: `actions [PATH]...`, `actions done ID [PATH]...`, `actions reopen ID [PATH]...`,
     `actions link ID URL [PATH]...`. (A sub-app could not also take bare PATHs: its group would read `done`
@@ -616,9 +623,7 @@ def actions(
         _say(f"{len(chosen)} action(s) to export from {len(found)} post-mortem(s); {len(rows) - len(chosen)} already have a link.")
     else:
         _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
-    _report_unreadable(errors)
-    if errors:
-        raise typer.Exit(2)
+    _end_with_skipped(errors)
 
 
 @commands.command()
@@ -647,9 +652,7 @@ def remind(
         _say(f"Wrote {len(written)} draft(s) into {mail}; nothing was sent.")
     _say(f"{len(reminders.people)} person(s) to remind, from {len(found)} record(s) and {len(sessions)} post-mortem folder(s).")
     errors += session_errors + status_errors
-    _report_unreadable(errors)
-    if errors:
-        raise typer.Exit(2)
+    _end_with_skipped(errors)
 
 
 @commands.command()
@@ -683,9 +686,7 @@ def history(
     else:
         rows, recurring = history_mod.postmortems(found), history_mod.themes(found)
         _out(history_mod.to_json(rows, recurring) if as_json else history_mod.to_text(rows, recurring))
-    _report_unreadable(errors)
-    if errors:
-        raise typer.Exit(2)
+    _end_with_skipped(errors)
 
 
 @commands.command()

@@ -556,16 +556,25 @@ def _average_linkage(links: list[dict[int, float]], sizes: list[int], bar: float
     return [find(i) for i in range(len(links))]
 
 
+def _group_of(count: int, groups: Sequence[Sequence[int]]) -> list[int]:
+    """Each text's group number; a text in no group is a group of its own."""
+    group_of = list(range(len(groups), len(groups) + count))
+    for number, members in enumerate(groups):
+        for i in members:
+            group_of[i] = number
+    return group_of
+
+
 def close_calls(texts: Sequence[str], groups: Sequence[Sequence[int]]) -> int:
     """How many texts have a text of another group almost alike enough to have joined it (at
     least CLOSE of the bar): what the facilitator should look at first (`postmortem groups`).
     Compares only the pairs grouping compares, so it is as fast."""
     meanings = [meaning(t) for t in texts]
     compare = _Compare(meanings)
-    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    group_of = _group_of(len(texts), groups)
     close: set[int] = set()
     for i, j in compare.candidates():
-        if group_of.get(i) != group_of.get(j) and (compare.similarity(i, j) or 0.0) >= CLOSE * compare.threshold:
+        if group_of[i] != group_of[j] and (compare.similarity(i, j) or 0.0) >= CLOSE * compare.threshold:
             close.update((i, j))
     return len(close)
 
@@ -577,7 +586,7 @@ def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int
     meanings = [meaning(t) for t in texts]
     compare = _Compare(meanings)
     grams = [_grams(t) for t in texts]
-    group_of = {i: g for g, members in enumerate(groups) for i in members}
+    group_of = _group_of(len(texts), groups)
     everyone = range(len(texts))
     sharing: dict[str, list[int]] = defaultdict(list)  # among many texts, only those sharing a word
     if len(texts) > SUGGEST_ALL:
@@ -590,17 +599,17 @@ def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int
         scored = []
         others = {j for w in meanings[i].words for j in sharing.get(w, ())} if sharing else everyone
         for j in others:
-            if group_of.get(j) == group_of.get(i):
+            if group_of[j] == group_of[i]:
                 continue
             alike = SUGGEST_WORDS * compare.cosine(i, j) + (1 - SUGGEST_WORDS) * _dice(grams[i], grams[j])
             if alike >= _SUGGEST_FLOOR:
                 scored.append((-alike, j))
         scored.sort()
-        shown: dict[object, tuple[int, float]] = {}  # the nearest wording of each other group
+        shown: dict[int, tuple[int, float]] = {}  # the nearest wording of each other group
         for negative, j in scored:
             if len(shown) == most:
                 break
-            shown.setdefault(group_of.get(j, ("alone", j)), (j, round(-negative, 2)))
+            shown.setdefault(group_of[j], (j, round(-negative, 2)))
         out.append(list(shown.values()))
     return out
 

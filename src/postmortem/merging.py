@@ -37,7 +37,7 @@ class Merged:
         from postmortem.escape import shell
 
         groups, close = review.counts(self.record)
-        calls = f"{close} close call(s)" if close >= 0 else "to review"
+        calls = "to review" if close is None else f"{close} close call(s)"
         check = f"; {groups} group(s), {calls}: postmortem groups {shell(str(self.path.parent))}" if groups else ""
         return f"Merged {self.record['participant_count']} response(s) into {self.path}{note}{check}."
 

@@ -45,24 +45,14 @@ def _texts(section: dict[str, Any]) -> tuple[list[str], list[list[int]]]:
     return texts, members
 
 
-def counts(record: dict[str, Any]) -> tuple[int, int]:
-    """How many groups the record's items sections have, and how many wordings are close calls
-    (-1: not counted, the post-mortem is too large for it to mean much)."""
-    groups = close = 0
-    for section in record.get("sections", []):
-        if section.get("kind") == "items" and section.get("items"):
-            texts, members = _texts(section)
-            groups += len(members)
-            if len(texts) <= grouping.SUGGEST_ALL:  # among thousands, close calls are many and costly to count
-                close += grouping.close_calls(texts, members)
-            else:
-                return groups + sum(len(s["items"]) for s in _later(record, section)), -1
-    return groups, close
-
-
-def _later(record: dict[str, Any], section: dict[str, Any]) -> list[dict[str, Any]]:
-    sections = [s for s in record.get("sections", []) if s.get("kind") == "items" and s.get("items")]
-    return sections[sections.index(section) + 1 :]
+def counts(record: dict[str, Any]) -> tuple[int, int | None]:
+    """How many groups the record's items sections have, and how many wordings are close calls:
+    None past SUGGEST_ALL wordings in a section, where close calls are many and costly to count."""
+    sections = [_texts(s) for s in record.get("sections", []) if s.get("kind") == "items" and s.get("items")]
+    groups = sum(len(members) for _, members in sections)
+    if any(len(texts) > grouping.SUGGEST_ALL for texts, _ in sections):
+        return groups, None
+    return groups, sum(grouping.close_calls(texts, members) for texts, members in sections)
 
 
 def _word(text: str) -> str:
