@@ -33,7 +33,7 @@ import math
 import re
 import tomllib
 import unicodedata
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -62,13 +62,12 @@ SUGGEST_ALL = 3000  # up to this many wordings every pair is compared; beyond, t
 CLOSE = 0.75  # a pair this alike, relative to the bar, that did not join is a close call
 _SUGGEST_FLOOR = 0.05  # a wording less alike than this is not suggested at all
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
-_CLAUSE = re.compile(r"[,;:.!?()\[\]/\n]+|\s[-–—]\s")
+_TEXT = re.compile(r"(\w+(?:['’]\w+)*)|[,;:.!?()\[\]/\n]+|\s[-–—]\s")  # a word, or "" for the end of a clause
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]+")
 ENGLISH = "english"
 
 
-@dataclass(frozen=True)
-class Meaning:
+class Meaning(NamedTuple):
     """What grouping reads of one text: its significant words (stems, or a synonym's or party's
     id), which of them are negated (the word right after a negation) or perhaps negated (the one
     after that: "no clear owner"), and which parties it names."""
@@ -105,6 +104,7 @@ class _Tables:
     negations: frozenset[str]  # of every language: a text often mixes them ("Keinen release am Freitag")
     contrasts: frozenset[str]  # of every language, likewise
     starts: dict[str, tuple[int, ...]]  # a phrase's first word: the lengths of the phrases it starts, longest first
+    openings: frozenset[tuple[str, str]]  # the first two words of the phrases of two words or more
 
 
 def _read_toml(path: Path) -> dict:
@@ -166,7 +166,10 @@ def _tables() -> _Tables:
     for words in phrases:
         lengths[words[0]].add(len(words))
     starts = {word: tuple(sorted(found, reverse=True)) for word, found in lengths.items()}
-    return _Tables(languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, contrasts, starts)
+    openings = frozenset(words[:2] for words in phrases if len(words) > 1)
+    return _Tables(
+        languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, contrasts, starts, openings
+    )
 
 
 def _plain(word: str) -> str:
@@ -193,12 +196,15 @@ class _Token(NamedTuple):
     stem: str  # its English stem, how synonyms and phrases are looked up
     plain: str  # without a plural s, how parties are looked up
     stop: int  # bit n: a stop word of the n-th language
+    stops: int  # the same, one count per language in bits 32n..32n+31: summed over a text, counts per language
     determiner: int  # bit n: a determiner of the n-th language
     negation: bool
     contrast: bool  # "but": what follows is weighed on its own
-    starts: bool  # it may start a synonym, party or phrase
+    single: str | None  # the synonym or party it is on its own
+    lengths: tuple[int, ...]  # of the synonyms, parties and phrases of two words or more it may start, longest first
     cjk: bool  # in a script without spaces
     upper: bool  # written in capitals (IT, QA), two letters or more
+    plain_word: bool  # none of the above: a word that only says itself
 
 
 def forget() -> None:
@@ -221,31 +227,39 @@ def _token(written: str) -> _Token:
 
 
 def _read_token(written: str) -> _Token:
+    if not written:
+        return _BREAK
     tables = _tables()
     folded = written.casefold().replace("'", "")
     stem, plain = _stem(ENGLISH, folded), _plain(folded)
+    stop = sum(1 << n for n, language in enumerate(tables.languages) if folded in language.stopwords)
+    negation, contrast, cjk = folded in tables.negations, folded in tables.contrasts, bool(_CJK.search(folded))
+    lengths = tuple(sorted({*tables.starts.get(stem, ()), *tables.starts.get(plain, ())} - {1}, reverse=True))
+    single = tables.phrases.get((plain,))
+    if single is None or single not in tables.parties:
+        single = tables.phrases.get((stem,))
     return _Token(
         folded,
         stem,
         plain,
-        sum(1 << n for n, language in enumerate(tables.languages) if folded in language.stopwords),
+        stop,
+        sum(1 << 32 * n for n, language in enumerate(tables.languages) if folded in language.stopwords),
         sum(1 << n for n, language in enumerate(tables.languages) if folded in language.determiners),
-        folded in tables.negations,
-        folded in tables.contrasts,
-        stem in tables.starts or plain in tables.starts,
-        bool(_CJK.search(folded)),
+        negation,
+        contrast,
+        single,
+        lengths,
+        cjk,
         written.isupper() and len(written) > 1,
+        not (stop or negation or contrast or single or lengths or cjk),
     )
 
 
-def _language(tokens: list[_Token], languages: Sequence[_Language]) -> int:
+def _language(tokens: list[_Token], count: int) -> int:
     """The number of the language whose stop words the text uses most (the first on a tie)."""
-    counts = [0] * len(languages)
-    for token in tokens:
-        if token.stop:
-            for n in range(len(languages)):
-                counts[n] += token.stop >> n & 1
-    return counts.index(max(counts))
+    counts = sum(token.stops for token in tokens)
+    per_language = [counts >> 32 * n & 0xFFFFFFFF for n in range(count)]
+    return per_language.index(max(per_language))
 
 
 @lru_cache(maxsize=1 << 15)
@@ -255,73 +269,96 @@ def meaning(text: str) -> Meaning:
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).replace("’", "'")
     token = _TOKENS.get
-    clauses = [[token(w) or _token(w) for w in _WORD.findall(clause)] for clause in _CLAUSE.split(text)]
-    number = _language([t for clause in clauses for t in clause], tables.languages)
+    tokens = [token(w) or _token(w) for w in _TEXT.findall(text)]  # a clause's end is _BREAK
+    number = _language(tokens, len(tables.languages)) if len(tables.languages) > 1 else 0
     language, bit = tables.languages[number], 1 << number
-    words: Counter[str] = Counter()
+    english = language.name == ENGLISH
+    words: dict[str, int] = {}
     negated: set[str] = set()
     maybe_negated: set[str] = set()
     parties: set[str] = set()
     spelled: dict[str, str] = {}
     parts: list[set[str]] = [set()]
-    for clause in clauses:
-        pending = 0  # how many of the next significant words a negation still covers
-        i = 0
-        while i < len(clause):
-            token = clause[i]
-            found, length = _phrase(tables, clause, i, language) if token.starts else (None, 1)
-            if found is None and token.contrast:
-                parts.append(set())
-                pending = 0
-            elif found is None and token.negation:
-                pending = NEGATION_SCOPE
-            elif found is None and token.stop & bit:
-                if pending < NEGATION_SCOPE and not token.determiner & bit:
-                    pending = 0  # "no owner at the start": the negation ends with its phrase
-            elif found is None and token.cjk:
-                for run in _CJK.findall(token.folded):
-                    named = {ident for term, ident in tables.unspaced if term in run}
-                    words.update([*named, *(run[j : j + 2] for j in range(max(1, len(run) - 1)))])
-                    parties.update(named & tables.parties)
-                words.update(_stem(language.name, piece) for piece in _CJK.sub(" ", token.folded).split())
-            else:
+    said = parts[0]
+    pending = 0  # how many of the next significant words a negation still covers
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        length = 1
+        if token.plain_word:
+            found = token.stem if english else _stem(language.name, token.folded)
+        else:
+            found, length = _phrase(tables, tokens, i) if token.lengths else (None, 1)
+            if found is None and token.single is not None and (token.upper or not token.stop & bit):
+                found = token.single  # a one-word entry that is also a stop word counts only in capitals (IT, not it)
+            if found is None:
+                if token is _BREAK:
+                    pending = 0
+                elif token.contrast:
+                    said = set()
+                    parts.append(said)
+                    pending = 0
+                elif token.negation:
+                    pending = NEGATION_SCOPE
+                elif token.stop & bit:
+                    if pending < NEGATION_SCOPE and not token.determiner & bit:
+                        pending = 0  # "no owner at the start": the negation ends with its phrase
+                elif token.cjk:
+                    _read_unspaced(token.folded, language.name, tables, words, parties)
+                else:
+                    found = token.stem if english else _stem(language.name, token.folded)
                 if found is None:
-                    found = token.stem if language.name == ENGLISH else _stem(language.name, token.folded)
-                if length == 1:
-                    spelled.setdefault(found, token.folded)
-                words[found] += 1
-                parts[-1].add(found)
-                if found in tables.parties:
-                    parties.add(found)
-                if pending:
-                    (negated if pending == NEGATION_SCOPE else maybe_negated).add(found)
-                    pending -= 1
-            i += length
-    repeated = tuple(sorted((w, n) for w, n in words.items() if n > 1))
-    said = tuple(frozenset(part) for part in parts if part)
+                    i += 1
+                    continue
+            if found in tables.parties:
+                parties.add(found)
+        if length == 1 and found not in spelled:
+            spelled[found] = token.folded
+        words[found] = words.get(found, 0) + 1
+        said.add(found)
+        if pending:
+            (negated if pending == NEGATION_SCOPE else maybe_negated).add(found)
+            pending -= 1
+        i += length
+    repeated = tuple(sorted((w, n) for w, n in words.items() if n > 1)) if len(words) < sum(words.values()) else ()
+    split = tuple(frozenset(part) for part in parts if part) if len(parts) > 1 else ()
     return Meaning(
         frozenset(words), frozenset(negated), frozenset(maybe_negated), frozenset(parties), tuple(spelled.items()), repeated,
-        said if len(said) > 1 else (),
+        split if len(split) > 1 else (),
     )
 
 
-def _phrase(tables: _Tables, clause: list[_Token], i: int, language: _Language) -> tuple[str | None, int]:
-    """The synonym or party that starts at word i, longest first, and how many words it spans.
-    A one-word entry that is also a stop word counts only in capitals (IT, not it)."""
-    token = clause[i]
-    lengths = sorted({*tables.starts.get(token.stem, ()), *tables.starts.get(token.plain, ())}, reverse=True)
-    for length in lengths:
+def _read_unspaced(folded: str, language: str, tables: _Tables, words: dict[str, int], parties: set[str]) -> None:
+    """Add the words of a run of a script without spaces: its pairs of characters, the synonyms
+    and parties it holds, and any spaced word stuck to it."""
+    said: list[str] = []
+    for run in _CJK.findall(folded):
+        named = {ident for term, ident in tables.unspaced if term in run}
+        said += [*named, *(run[j : j + 2] for j in range(max(1, len(run) - 1)))]
+        parties.update(named & tables.parties)
+    said += [_stem(language, piece) for piece in _CJK.sub(" ", folded).split()]
+    for word in said:
+        words[word] = words.get(word, 0) + 1
+
+
+_BREAK = _Token("", "", "", 0, 0, 0, False, False, None, (), False, False, False)  # a clause's end, and the text's
+
+
+def _phrase(tables: _Tables, clause: list[_Token], i: int) -> tuple[str | None, int]:
+    """The synonym or party of two words or more that starts at word i, longest first, and how
+    many words it spans."""
+    token, after = clause[i], clause[i + 1] if i + 1 < len(clause) else _BREAK
+    if (token.stem, after.stem) not in tables.openings and (token.plain, after.plain) not in tables.openings:
+        return None, 1
+    for length in token.lengths:
         span = clause[i : i + length]
         if len(span) < length:
             continue
         ident = tables.phrases.get(tuple(t.plain for t in span))
         if ident is None or ident not in tables.parties:
             ident = tables.phrases.get(tuple(t.stem for t in span))
-        if ident is None:
-            continue
-        if length == 1 and token.folded in language.stopwords and not token.upper:
-            continue
-        return ident, length
+        if ident is not None:
+            return ident, length
     return None, 1
 
 
@@ -415,22 +452,24 @@ class _Compare:
     def candidates(self) -> set[tuple[int, int]]:
         """The pairs of texts worth comparing: those one word apart (the same words but one added,
         dropped or changed: found through keys that leave one word out), and, below the strict
-        bar, those that share a rare word (used by at most RARE answers). No pass is over all pairs."""
-        by_key: dict[tuple[str, ...] | str, list[int]] = defaultdict(list)
+        bar, those that share a rare word (used by at most RARE answers). No pass is over all pairs.
+        A key is the sum of its words' hashes: a sum that happens to be equal only adds a pair."""
+        by_key: dict[int | str, list[int]] = defaultdict(list)
         for i, read in enumerate(self.meanings):
-            ordered = tuple(sorted(read.words))
-            by_key[ordered].append(i)
-            if 4 <= len(ordered) <= _MAX_WORDS_FOR_KEYS:
-                for others in combinations(ordered, len(ordered) - 1):
-                    by_key[others].append(i)
+            hashes = [hash(w) for w in read.words]
+            whole = sum(hashes)
+            by_key[whole].append(i)
+            if 4 <= len(hashes) <= _MAX_WORDS_FOR_KEYS:
+                for one in hashes:
+                    by_key[whole - one].append(i)
             if not self.strict:
-                for word in ordered:
+                for word in read.words:
                     if self.frequency[word] <= RARE:
                         by_key[word].append(i)
         pairs: set[tuple[int, int]] = set()
         for nodes in by_key.values():
             if len(nodes) > 1:
-                pairs.update(combinations(nodes, 2))
+                pairs.update(pair for pair in combinations(nodes, 2) if pair[0] != pair[1])
         return pairs
 
 
