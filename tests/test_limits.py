@@ -116,3 +116,22 @@ def test_merge_refuses_a_record_it_could_not_read_back(cli, tmp_path: Path, monk
     assert result.exit_code == 2
     assert "over the 1 KiB that postmortem reads; nothing was written" in result.stderr
     assert not (folder / "record.toml").exists()
+
+
+def test_who_was_not_heard_from_is_found_in_linear_time() -> None:
+    """merge names who it has nothing from among every invitee and response: with thousands of
+    each, a comparison of every name with every other would take minutes."""
+    from types import SimpleNamespace
+
+    from postmortem.merge import not_heard_from
+
+    def took(count: int) -> float:
+        responses = [SimpleNamespace(name=f"Person {n}", complete=n % 3 != 0, answers={"q": "x" if n % 2 else ""}) for n in range(count)]
+        session = SimpleNamespace(invited=[f"person {n}" for n in range(0, 2 * count, 2)])
+        started = time.perf_counter()
+        silent = not_heard_from(session, responses)
+        assert "person 0" in silent and "person 2" in silent and "Person 1" not in silent  # a draft, an empty answer, an answer
+        return time.perf_counter() - started
+
+    small, large = min(took(2_000) for _ in range(3)), took(20_000)
+    assert large < 30 * small  # 10x the names: linear is ~10x, quadratic ~100x

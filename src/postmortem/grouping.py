@@ -454,22 +454,20 @@ class _Compare:
         dropped or changed: found through keys that leave one word out), and, below the strict
         bar, those that share a rare word (used by at most RARE answers). No pass is over all pairs.
         A key is the sum of its words' hashes: a sum that happens to be equal only adds a pair."""
-        by_key: dict[int | str, list[int]] = defaultdict(list)
+        first: dict[int | str, int] = {}  # each key: the first text that has it
+        more: dict[int | str, list[int]] = defaultdict(list)  # and the others, for the keys of several texts
         for i, read in enumerate(self.meanings):
             hashes = [hash(w) for w in read.words]
             whole = sum(hashes)
-            by_key[whole].append(i)
-            if 4 <= len(hashes) <= _MAX_WORDS_FOR_KEYS:
-                for one in hashes:
-                    by_key[whole - one].append(i)
+            keys: list[int | str] = [whole, *(whole - one for one in hashes)] if 4 <= len(hashes) <= _MAX_WORDS_FOR_KEYS else [whole]
             if not self.strict:
-                for word in read.words:
-                    if self.frequency[word] <= RARE:
-                        by_key[word].append(i)
+                keys += [word for word in read.words if self.frequency[word] <= RARE]
+            for key in keys:
+                if first.setdefault(key, i) != i:
+                    more[key].append(i)
         pairs: set[tuple[int, int]] = set()
-        for nodes in by_key.values():
-            if len(nodes) > 1:
-                pairs.update(pair for pair in combinations(nodes, 2) if pair[0] != pair[1])
+        for key, nodes in more.items():
+            pairs.update(combinations(sorted({first[key], *nodes}), 2))
         return pairs
 
 

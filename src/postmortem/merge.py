@@ -513,12 +513,13 @@ def _anonymise(section: dict[str, Any]) -> dict[str, Any]:
 def not_heard_from(session: Session, responses: list[Response]) -> list[str]:
     """Who the record has nothing from: people who finished with every answer empty, those with
     only a draft, and invited people who never answered (each once, spelled as invited, in order of name)."""
-    from postmortem.session import same_person
+    from postmortem.session import person_key
 
-    heard = [r.name for r in responses if r.complete and any(v not in (None, "", [], {}) for v in r.answers.values())]
+    known = {person_key(r.name) for r in responses if r.complete and any(v not in (None, "", [], {}) for v in r.answers.values())}
     silent: list[str] = []
     for name in [n.strip() for n in session.invited if n.strip()] + [r.name for r in responses]:  # as invited
-        if not any(same_person(name, known) for known in heard + silent):
+        if person_key(name) not in known:
+            known.add(person_key(name))
             silent.append(name)
     return sorted(silent, key=str.casefold)
 

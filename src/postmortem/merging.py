@@ -24,11 +24,12 @@ class Merged:
     def summary(self) -> str:
         """One line: how many responses went in, and what was left out or carried over."""
         from postmortem.escape import plain
-        from postmortem.session import same_person
+        from postmortem.session import person_key
 
         names = ", ".join(map(plain, self.drafts))
         note = f"; {len(self.drafts)} unfinished draft(s) left out: {names}" if self.drafts and not self.anonymous else ""
-        silent = [n for n in self.record.get("not_heard_from", []) if not any(same_person(n, d) for d in self.drafts)]
+        drafted = {person_key(d) for d in self.drafts}
+        silent = [n for n in self.record.get("not_heard_from", []) if person_key(n) not in drafted]
         if silent:
             note += f"; not heard from: {', '.join(map(plain, silent))}"
         if self.carried:

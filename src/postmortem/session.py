@@ -45,11 +45,13 @@ def slugify(name: str) -> str:
     return slug
 
 
-def same_person(a: str, b: str) -> bool:
-    def key(name: str) -> str:
-        return unicodedata.normalize("NFKC", name).casefold().strip()
+def person_key(name: str) -> str:
+    """Equal for two spellings of one person's name (case, Unicode form, surrounding spaces)."""
+    return unicodedata.normalize("NFKC", name).casefold().strip()
 
-    return key(a) == key(b)
+
+def same_person(a: str, b: str) -> bool:
+    return person_key(a) == person_key(b)
 
 
 @dataclass
@@ -179,10 +181,12 @@ def add_invitees(folder: Path, names: list[str]) -> list[str]:
 
     def invite(session: Session) -> dict[str, Any]:
         invited = list(session.invited)
+        known = {person_key(name) for name in invited}
         for name in (n.strip() for n in names):
             if not answers_mod.visible(name):
                 raise PostmortemError("an invited name must not be empty or only invisible characters")
-            if not any(same_person(name, known) for known in invited):
+            if person_key(name) not in known:
+                known.add(person_key(name))
                 invited.append(name)
                 added.append(name)
         return {"invited": invited} if added else {}
