@@ -5,6 +5,7 @@ ship undocumented."""
 from __future__ import annotations
 
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import typer.main
 
 from conftest import REPO
 from postmortem import cli
+from test_help import parses
 
 REFERENCE = (REPO / "docs" / "reference.md").read_text(encoding="utf-8")
 ROOT = typer.main.get_command(cli.app)
@@ -98,3 +100,29 @@ def test_links_between_the_pages_lead_somewhere(page: str) -> None:
         if anchor:
             headings = re.findall(r"^#+ (.+)$", linked.read_text(encoding="utf-8"), flags=re.MULTILINE)
             assert anchor in map(slug, headings), f"{page}: {target}"
+
+
+def command_lines(text: str) -> list[list[str]]:
+    """The words of each `postmortem ...` command in the text's sh code blocks (continued lines
+    joined; pipes, redirections, `&&` and comments cut off)."""
+    commands = []
+    for block in re.findall(r"^```sh\n(.*?)^```", text, flags=re.MULTILINE | re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+            lexer.whitespace_split = True
+            words: list[str] = []
+            for token in [*lexer, ";"]:
+                if token.strip("&|;<>"):
+                    words.append(token)
+                    continue
+                if words[:1] == ["postmortem"] or words[:1] == [".venv/bin/postmortem"]:
+                    commands.append(words[1:])
+                words = []
+    return commands
+
+
+@pytest.mark.parametrize("page", ["README.md", *(f"docs/{p.name}" for p in (REPO / "docs").glob("*.md"))])
+def test_every_command_the_docs_show_parses(page: str) -> None:
+    """A renamed option or a choice that no longer exists makes the page that shows it fail here."""
+    for words in command_lines((REPO / page).read_text(encoding="utf-8")):
+        assert words in (["--version"], ["--help"]) or (words[0] in cli.WORKFLOW and parses(words)), f"{page}: {words}"
