@@ -114,7 +114,7 @@ def test_answered_from_a_file(cli, tmp_path: Path, format_id: str) -> None:
 
 
 def test_prompt_examples_name_nobody_from_the_worked_example() -> None:
-    """Everyone's interview shows the prompts: their examples are neutral, not about the README's team."""
+    """Everyone's interview shows the prompts: their examples are neutral, not about the worked example's team."""
     from postmortem import nudges
 
     names = re.compile(r"\b(Kyle|Jessica|Linda|Marcus|Priya)\b")

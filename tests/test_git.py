@@ -60,7 +60,7 @@ def test_three_clones_push_one_after_another_and_the_facilitator_merges_everythi
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "--quiet", "--bare", str(origin))
 
-    # The facilitator sets the post-mortem up and pushes it (README, "Sharing through git").
+    # The facilitator sets the post-mortem up and pushes it (docs/facilitator.md, "Sharing through git").
     facilitator = tmp_path / "facilitator"
     git(tmp_path, "clone", "--quiet", str(origin), str(facilitator))
     result = cli("start", facilitator / "retro", "--project", PROJECT, "--invite", "Linda", "--invite", "Kyle")
@@ -166,7 +166,7 @@ def test_anonymous_session_commit_names_nobody_but_the_committer(cli, tmp_path: 
     assert session_mod.is_token(Path(response).stem)
     commit = git(repo, "show", "--format=%B", "HEAD")  # message and every committed line
     assert "Rosalind" not in commit and "Okafor" not in commit
-    # What anonymity cannot cover: git records who committed (README, "What the tool guarantees").
+    # What anonymity cannot cover: git records who committed (docs/guarantees.md, "Anonymity").
     assert git(repo, "log", "-1", "--format=%an") == "Test Person\n"
 
 

@@ -123,4 +123,4 @@ def test_a_run_builds_only_the_command_it_runs(args: list[str], built, monkeypat
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     everything = [i.name or typer.main.get_command_name(i.callback.__name__) for i in commands.registered_commands]
-    assert names == (everything if built == "all" else built) and len(everything) == 16
+    assert sorted(names) == sorted(everything if built == "all" else built) and len(everything) == 16  # --help builds them in its order

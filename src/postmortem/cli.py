@@ -56,6 +56,13 @@ class _Commands(MutableMapping):
         return len(self._registered)
 
 
+# The order `postmortem --help` lists the commands in: the order a post-mortem uses them.
+WORKFLOW = (
+    "start", "formats", "serve", "import", "status", "check", "merge", "groups", "move", "vote", "edit",
+    "render", "publish", "actions", "remind", "history",
+)
+
+
 class _RootGroup(typer.core.TyperGroup):
     """`postmortem` itself: Typer's group, with its subcommands built on first use."""
 
@@ -63,8 +70,13 @@ class _RootGroup(typer.core.TyperGroup):
         super().__init__(*args, **kwargs)
         self.commands = _Commands(commands, self.rich_markup_mode)
 
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted(self.commands, key=WORKFLOW.index)
+
 
 TARGETS = ("markdown", "html")  # what render --to makes
+# The help lists the choices of --style, --status and --to as written in their metavars, since the
+# modules that hold them are not imported at start-up; tests/test_help.py holds the two lists equal.
 
 
 def _module(name: str) -> Any:
@@ -76,7 +88,13 @@ def _module(name: str) -> Any:
 
 app = typer.Typer(
     name="postmortem",
-    help="Turn the end of a project into lessons a team acts on: interview, merge, report.",
+    help="Turn the end of a project into lessons a team acts on: interview, merge, report.\n\n"
+    "Each participant answers with `start`; the facilitator merges the answers and renders the report. "
+    "The commands are listed in the order a post-mortem uses them.\n\n"
+    "\b\nExample:\n"
+    '  postmortem start retro/ --project "Colorado office compliance rollout"\n'
+    "  postmortem merge retro/\n"
+    "  postmortem render retro/ -o retro/report.md",
     cls=_RootGroup,
     no_args_is_help=True,
     context_settings=HELP_OPTIONS,
@@ -178,16 +196,18 @@ def _invite(folder: Path, names: Optional[list[str]], deadline=None) -> None:
 @commands.command()
 @_handled()
 def start(
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder (created when needed)."),
-    project: Optional[str] = typer.Option(None, "--project", help="Project name, when creating the post-mortem."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder (created when needed)."),
+    project: Optional[str] = typer.Option(None, "--project", metavar="PROJECT", help="Project name, when creating the post-mortem."),
     format: Optional[str] = typer.Option(
-        None, "--format", "-f", help="Question set id (`postmortem formats` lists them) or .toml file, when creating.",
+        None, "--format", "-f", metavar="FORMAT",
+        help="The question set, when creating: classic (default), internal-service, start-stop-continue, 4ls, mad-sad-glad, "
+        "incident, one of your own (`postmortem formats` lists them all) or a .toml file.",
         autocompletion=lambda: _module("questionsets").known_ids(),
     ),
-    date: Optional[str] = typer.Option(None, "--date", help="Date of the post-mortem (YYYY-MM-DD), when creating; default today."),
-    name: Optional[str] = typer.Option(None, "--name", help="Your name, as the team knows you."),
-    role: Optional[str] = typer.Option(None, "--role", help="Your role on the project."),
-    answers: Optional[str] = typer.Option(None, "--answers", help="Take answers from a TOML file (- for stdin), no prompts."),
+    date: Optional[str] = typer.Option(None, "--date", metavar="DATE", help="Date of the post-mortem (YYYY-MM-DD), when creating; default today."),
+    name: Optional[str] = typer.Option(None, "--name", metavar="NAME", help="Your name, as the team knows you."),
+    role: Optional[str] = typer.Option(None, "--role", metavar="ROLE", help="Your role on the project."),
+    answers: Optional[str] = typer.Option(None, "--answers", metavar="FILE", help="Take answers from a TOML file (- for stdin), no prompts."),
     no_input: bool = typer.Option(False, "--no-input", help="Never prompt; fail clearly on anything missing."),
     no_nudges: bool = typer.Option(False, "--no-nudges", help="No follow-ups on vague improvements or blame, this run."),
     commit: bool = typer.Option(False, "--commit", help="git commit your response file (only it) when done."),
@@ -195,10 +215,16 @@ def start(
         None, "--invite", metavar="NAME", help="Invite NAME (repeatable); without --name or --answers, only invites."
     ),
     anonymous: bool = typer.Option(False, "--anonymous", help="When creating: no names kept; responses filed under random tokens."),
-    token: Optional[str] = typer.Option(None, "--token", help="Anonymous post-mortem: the token you were given, to change your answers."),
-    deadline: Optional[str] = typer.Option(None, "--deadline", help="Answers are due by this day (YYYY-MM-DD); `actions --ics` and `remind` show it."),
+    token: Optional[str] = typer.Option(None, "--token", metavar="TOKEN", help="Anonymous post-mortem: the token you were given, to change your answers."),
+    deadline: Optional[str] = typer.Option(None, "--deadline", metavar="DATE", help="Answers are due by this day (YYYY-MM-DD); `actions --ics` and `remind` show it."),
 ) -> None:
-    """Interview yourself for the post-mortem in DIRECTORY, creating it when there is none."""
+    """Interview yourself for the post-mortem in DIR, creating it when there is none.
+
+    \b
+    Examples:
+      postmortem start retro/ --project "Colorado office compliance rollout" --format classic
+      postmortem start retro/ --name Linda --answers linda.toml
+    """
     from postmortem import answers as answers_mod
     from postmortem import questionsets, respond, session as session_mod
 
@@ -285,13 +311,18 @@ def start(
 @_handled()
 @_bulk()
 def merge(
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
     history: Optional[list[Path]] = typer.Option(
-        None, "--history", help="Also look here for earlier post-mortems of the project (besides the folders next to this one)."
+        None, "--history", metavar="PATH", help="Also look here for earlier post-mortems of the project (besides the folders next to this one)."
     ),
 ) -> None:
     """Merge every response into record.toml, keeping ids and the facilitator's edits; the still-open
-    actions of earlier post-mortems of the project are carried over."""
+    actions of earlier post-mortems of the project are carried over.
+
+    \b
+    Example:
+      postmortem merge retro/ --history wiki/
+    """
     from postmortem import merging
 
     merged = merging.merge_folder(directory, history or [])
@@ -307,19 +338,26 @@ def merge(
 @_handled()
 @_bulk()
 def render(
-    target: Path = typer.Argument(Path("."), help="The post-mortem folder, or a record.toml."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the report here instead of stdout (- is stdout)."),
+    target: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder or its record.toml."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", metavar="FILE", help="Write the report here instead of stdout (- is stdout)."),
     template: Optional[str] = typer.Option(
-        None, "--template", "-t", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
+        None, "--template", "-t", metavar="TEMPLATE", help="Report template: a name (your templates folder, then the built-ins) or a .j2 file."
     ),
     to: str = typer.Option(
-        "markdown", "--to", help="markdown, or html for a standalone page (Confluence, email).", autocompletion=lambda: list(TARGETS)
+        "markdown", "--to", metavar="[markdown|html]", help="markdown, or html for a standalone page (Confluence, email).",
+        autocompletion=lambda: list(TARGETS),
     ),
     answers_page: Optional[Path] = typer.Option(
-        None, "--answers-page", help="Also write each participant's own answers to this file, a second page the report links to."
+        None, "--answers-page", metavar="FILE", help="Also write each participant's own answers to this file, a second page the report links to."
     ),
 ) -> None:
-    """Render the merged record as a Markdown report (stdout unless -o)."""
+    """Render the merged record as a Markdown report (stdout unless -o).
+
+    \b
+    Examples:
+      postmortem render retro/ -o retro/report.md --answers-page retro/answers.md
+      postmortem render retro/ --to html -o report.html
+    """
     from postmortem import record as record_mod
     from postmortem import render as render_mod
     from postmortem import session as session_mod
@@ -359,7 +397,12 @@ def render(
 def formats(
     format_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="A question set id or .toml file to show in full."),
 ) -> None:
-    """List the question sets, or show every question of one with its help."""
+    """List the question sets, or show every question of one with its help.
+
+    \b
+    Example:
+      postmortem formats internal-service
+    """
     from postmortem import questionsets
     from postmortem.escape import plain  # a set is anyone's file: no escape sequences reach the terminal
 
@@ -384,17 +427,24 @@ def formats(
 @commands.command()
 @_handled()
 def edit(
-    item: str = typer.Argument(..., help="An action id such as A2, or `summary` or `notes` for the whole record."),
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="Who does it (empty to clear)."),
-    due: Optional[str] = typer.Option(None, "--due", help="By when, YYYY-MM-DD (empty to clear)."),
+    item: str = typer.Argument(..., metavar="ITEM", help="An action id such as A2, or `summary` or `notes` for the whole record."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
+    owner: Optional[str] = typer.Option(None, "--owner", metavar="NAME", help="Who does it (empty to clear)."),
+    due: Optional[str] = typer.Option(None, "--due", metavar="DATE", help="By when, YYYY-MM-DD (empty to clear)."),
     status: Optional[str] = typer.Option(
-        None, "--status", help="open, in progress, done or dropped.", autocompletion=lambda: list(_module("facilitate").STATUSES)
+        None, "--status", metavar="[open|in progress|done|dropped]", help="open, in progress, done or dropped.",
+        autocompletion=lambda: list(_module("facilitate").STATUSES)
     ),
-    note: Optional[str] = typer.Option(None, "--note", help="A note on the action (empty to clear)."),
-    text: Optional[str] = typer.Option(None, "--text", help="New wording of the action, or the summary/notes text."),
+    note: Optional[str] = typer.Option(None, "--note", metavar="TEXT", help="A note on the action (empty to clear)."),
+    text: Optional[str] = typer.Option(None, "--text", metavar="TEXT", help="New wording of the action, or the summary/notes text."),
 ) -> None:
-    """Edit the merged record: an action's owner, due date, status, note or wording, or the summary."""
+    """Edit the merged record: an action's owner, due date, status, note or wording, or the summary.
+
+    \b
+    Examples:
+      postmortem edit A2 retro/ --owner Kyle --due 2026-12-15 --status "in progress"
+      postmortem edit summary retro/ --text "Landed on time; the office paid for it."
+    """
     from postmortem import facilitate
     from postmortem import session as session_mod
 
@@ -416,12 +466,18 @@ def edit(
 @commands.command()
 @_handled()
 def move(
-    wording: str = typer.Argument(..., help="The wording to move, as it stands in the record."),
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
-    to: Optional[str] = typer.Option(None, "--to", help="An action id, or the text of an item, in the same section."),
+    wording: str = typer.Argument(..., metavar="WORDING", help="The wording to move, as it stands in the record."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
+    to: Optional[str] = typer.Option(None, "--to", metavar="ITEM", help="An action id, or the text of an item, in the same section."),
     out: bool = typer.Option(False, "--out", help="Move it out into an item of its own."),
 ) -> None:
-    """Move a wording into another group, or out of its group; merge keeps it there."""
+    """Move a wording into another group, or out of its group; merge keeps it there.
+
+    \b
+    Examples:
+      postmortem move "Daily check-in at 9" retro/ --to A2
+      postmortem move "Daily check-in at 9" retro/ --out
+    """
     from postmortem import facilitate
     from postmortem import session as session_mod
 
@@ -433,11 +489,16 @@ def move(
 @commands.command()
 @_handled()
 def groups(
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
     as_json: bool = typer.Option(False, "--json", help="The same as JSON: wording, group, suggestions."),
 ) -> None:
     """Each merged group with its wordings and, for each wording, the nearest wordings not joined,
-    with the `move` command that would join them: check the grouping in seconds."""
+    with the `move` command that would join them: check the grouping in seconds.
+
+    \b
+    Example:
+      postmortem groups retro/
+    """
     from postmortem import record as record_mod
     from postmortem import review
     from postmortem import session as session_mod
@@ -452,13 +513,19 @@ def groups(
 def publish(
     paths: list[Path] = typer.Argument(..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."),
     style: str = typer.Option(
-        ..., "--style", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain.",
+        ..., "--style", metavar="[github|mkdocs|plain]", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain.",
         autocompletion=lambda: list(_module("publish").STYLES),
     ),
-    index: Optional[str] = typer.Option(None, "--index", help="The index page (default Home.md for github, index.md otherwise)."),
-    template: Optional[str] = typer.Option(None, "--template", "-t", help="Report template, as for render."),
+    index: Optional[str] = typer.Option(None, "--index", metavar="PAGE", help="The index page (default Home.md for github, index.md otherwise)."),
+    template: Optional[str] = typer.Option(None, "--template", "-t", metavar="TEMPLATE", help="Report template, as for render."),
 ) -> None:
-    """Publish the report to a wiki folder, the record beside it, and update the wiki's index of post-mortems."""
+    """Publish the report to a wiki folder, the record beside it, and update the wiki's index of post-mortems.
+
+    \b
+    Examples:
+      postmortem publish retro/ ../team.wiki --style github
+      postmortem publish retro/ handbook/ --style mkdocs
+    """
     from postmortem import publish as publish_mod
     from postmortem import session as session_mod
 
@@ -478,10 +545,15 @@ def publish(
 @commands.command()
 @_handled()
 def status(
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
     as_json: bool = typer.Option(False, "--json", help="Print the status as JSON, for scripts."),
 ) -> None:
-    """Who is invited, who has answered, who has a draft, who is still due; answers per question."""
+    """Who is invited, who has answered, who has a draft, who is still due; answers per question.
+
+    \b
+    Example:
+      postmortem status retro/
+    """
     from postmortem import escape
     from postmortem import status as status_mod
 
@@ -496,10 +568,15 @@ def status(
 @_handled()
 @_bulk()
 def check(
-    paths: Optional[list[Path]] = typer.Argument(None, metavar="PATH", help="Files or folders (searched recursively); default ."),
+    paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Files or folders (searched recursively); default ."),
     as_json: bool = typer.Option(False, "--json", help="Print the problems as a JSON list of {file, line, problem}."),
 ) -> None:
-    """Check session, response, question-set and record files: every problem, with file and line."""
+    """Check session, response, question-set and record files: every problem, with file and line.
+
+    \b
+    Example:
+      postmortem check retros/
+    """
     from postmortem import check as check_mod
     from postmortem import escape
 
@@ -554,21 +631,29 @@ def actions(
         help="Folders or record files to search (default .); `done ID`, `reopen ID` or `link ID URL` first to change one action.",
     ),
     open_only: bool = typer.Option(True, "--open/--all", help="Only actions still open or in progress (default), or all."),
-    owner: Optional[str] = typer.Option(None, "--owner", help="Only this person's actions: any case, any part of the name (Dave finds Dave Kowalski)."),
+    owner: Optional[str] = typer.Option(None, "--owner", metavar="NAME", help="Only this person's actions: any case, any part of the name (Dave finds Dave Kowalski)."),
     overdue: bool = typer.Option(False, "--overdue", help="Only actions past their due date."),
     as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the actions as CSV."),
-    today: Optional[str] = typer.Option(None, "--today", help="Count overdue and age from this date (YYYY-MM-DD); default today."),
+    today: Optional[str] = typer.Option(None, "--today", metavar="DATE", help="Count overdue and age from this date (YYYY-MM-DD); default today."),
     to: Optional[str] = typer.Option(
-        None, "--to", help="github or gitlab: a script of `gh`/`glab issue create` commands; jira-csv: Jira's import CSV. Actions with a link are left out."
+        None, "--to", metavar="[github|gitlab|jira-csv]",
+        help="github or gitlab: a script of `gh`/`glab issue create` commands; jira-csv: Jira's import CSV. Actions with a link are left out.",
+        autocompletion=lambda: list(_module("trackers").TRACKERS),
     ),
     ics: Optional[Path] = typer.Option(None, "--ics", metavar="FILE", help="Also write the due dates (and answering deadlines) as an iCalendar file."),
-    config: Optional[Path] = typer.Option(None, "--config", help="The config file whose [people] table maps owners to logins (default: config.toml in the config folder)."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="The config file whose [people] table maps owners to logins (default: config.toml in the config folder)."),
 ) -> None:
     """Action items of every post-mortem under PATHs (post-mortem and wiki folders): who, by when,
     overdue. `actions done ID` and `actions reopen ID` close or reopen one in its own record, `actions
     link ID URL` records its issue; an id shared by several post-mortems takes the project first, as
-    in colorado-office:A2."""
+    in colorado-office:A2.
+
+    \b
+    Examples:
+      postmortem actions retros/ wiki/ --overdue --owner kyle
+      postmortem actions done colorado-office:A2 retros/
+    """
     from postmortem import followup
 
     words = list(args or [])
@@ -631,12 +716,17 @@ def actions(
 @_bulk()
 def remind(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
-    days: int = typer.Option(7, "--days", min=0, help="What counts as due soon: within this many days."),
+    days: int = typer.Option(7, "--days", min=0, metavar="N", help="What counts as due soon: within this many days."),
     mail: Optional[Path] = typer.Option(None, "--mail", metavar="DIR", help="Also write one e-mail draft (.eml) per person into DIR; nothing is sent."),
-    config: Optional[Path] = typer.Option(None, "--config", help="The config file whose [people] table gives addresses (default: config.toml in the config folder)."),
-    today: Optional[str] = typer.Option(None, "--today", help="Count from this date (YYYY-MM-DD); default today."),
+    config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="The config file whose [people] table gives addresses (default: config.toml in the config folder)."),
+    today: Optional[str] = typer.Option(None, "--today", metavar="DATE", help="Count from this date (YYYY-MM-DD); default today."),
 ) -> None:
-    """Per person: actions overdue and due soon, and open post-mortems they have not answered yet."""
+    """Per person: actions overdue and due soon, and open post-mortems they have not answered yet.
+
+    \b
+    Example:
+      postmortem remind retros/ --mail drafts/ --days 14
+    """
     from postmortem import followup, remind as remind_mod, trackers
 
     people = trackers.load_people(config) if mail else {}
@@ -666,7 +756,12 @@ def history(
 ) -> None:
     """Past post-mortems, newest first (rating, return on time invested, open and done actions), and
     the themes that came up in more than one of them; or, with --scores, every rating and scorecard
-    dimension over time."""
+    dimension over time.
+
+    \b
+    Example:
+      postmortem history retros/ --scores
+    """
     from postmortem import escape, followup
     from postmortem import history as history_mod
 
@@ -692,12 +787,17 @@ def history(
 @commands.command()
 @_handled()
 def vote(
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
-    name: Optional[str] = typer.Option(None, "--name", help="Your name, as in your response."),
-    token: Optional[str] = typer.Option(None, "--token", help="Anonymous post-mortem: the token you were given."),
-    votes: Optional[str] = typer.Option(None, "--votes", help="Your dots without prompts, e.g. A1=2,A3=1 (empty: none)."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
+    name: Optional[str] = typer.Option(None, "--name", metavar="NAME", help="Your name, as in your response."),
+    token: Optional[str] = typer.Option(None, "--token", metavar="TOKEN", help="Anonymous post-mortem: the token you were given."),
+    votes: Optional[str] = typer.Option(None, "--votes", metavar="ID=N,...", help="Your dots without prompts, e.g. A1=2,A3=1 (empty: none)."),
 ) -> None:
-    """Spread your dots over the merged actions; voting again replaces your votes."""
+    """Spread your dots over the merged actions; voting again replaces your votes.
+
+    \b
+    Example:
+      postmortem vote retro/ --name Linda --votes A1=2,A3=1
+    """
     from postmortem import session as session_mod
     from postmortem import vote as vote_mod
 
@@ -727,13 +827,18 @@ def vote(
 @commands.command()
 @_handled()
 def serve(
-    directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on; anything but this computer's own gets a warning."),
-    port: int = typer.Option(8765, "--port", help="Port to listen on (0: any free one)."),
+    directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
+    host: str = typer.Option("127.0.0.1", "--host", metavar="HOST", help="Address to listen on; anything but this computer's own gets a warning."),
+    port: int = typer.Option(8765, "--port", metavar="PORT", help="Port to listen on (0: any free one)."),
     open_browser: bool = typer.Option(False, "--open", help="Open the facilitator's page in the browser."),
 ) -> None:
     """The interview as a form in the browser, for people who never open a terminal, and a page for
-    the facilitator (status, merge, report, voting). Prints a link for each; Ctrl-C stops."""
+    the facilitator (status, merge, report, voting). Prints a link for each; Ctrl-C stops.
+
+    \b
+    Example:
+      postmortem serve retro/ --open
+    """
     from postmortem import serve as serve_mod
 
     serve_mod.run(directory, host, port, open_browser, _say)
@@ -742,14 +847,19 @@ def serve(
 @commands.command(name="import")
 @_handled()
 def import_(
-    directory: Path = typer.Argument(..., help="The post-mortem folder (create it first with `postmortem start DIR --project ...`)."),
-    export: Path = typer.Argument(..., help="The form's CSV or XLSX export: one row per person."),
+    directory: Path = typer.Argument(..., metavar="DIR", help="The post-mortem folder (create it first with `postmortem start DIR --project ...`)."),
+    export: Path = typer.Argument(..., metavar="EXPORT", help="The form's CSV or XLSX export: one row per person."),
     maps: Optional[list[str]] = typer.Option(
         None, "--map", metavar="COLUMN=QUESTION_ID", help="Feed a column to a question id, to name or role, or ignore it with - (repeatable)."
     ),
 ) -> None:
     """Answers collected with Google Forms or Microsoft Forms become response files, each row checked
-    as `start --answers` checks a file; nothing is written unless every row passes."""
+    as `start --answers` checks a file; nothing is written unless every row passes.
+
+    \b
+    Example:
+      postmortem import retro/ google-forms.csv --map "Department=-"
+    """
     from postmortem import escape, importer
     from postmortem import session as session_mod
 

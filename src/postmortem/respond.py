@@ -17,7 +17,7 @@ ANSWER_KEYS = ("schema_version", "name", "role", "answers")
 
 
 def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str | None, role: str | None) -> Response:
-    """A complete response from answers-file data (README, "No terminal?"); errors name the file and key."""
+    """A complete response from answers-file data (docs/participant.md, "Answering from a file"); errors name the file and key."""
     with about(source):
         store.check_schema_version(data)
         unknown = sorted(set(data) - set(ANSWER_KEYS))
