@@ -33,11 +33,12 @@ import math
 import re
 import tomllib
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import combinations
+from itertools import chain, combinations
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -255,9 +256,12 @@ def _read_token(written: str) -> _Token:
     )
 
 
+_STOPS = itemgetter(_Token._fields.index("stops"))
+
+
 def _language(tokens: list[_Token], count: int) -> int:
     """The number of the language whose stop words the text uses most (the first on a tie)."""
-    counts = sum(token.stops for token in tokens)
+    counts = sum(map(_STOPS, tokens))
     per_language = [counts >> 32 * n & 0xFFFFFFFF for n in range(count)]
     return per_language.index(max(per_language))
 
@@ -392,16 +396,22 @@ class _Compare:
 
     def __init__(self, meanings: Sequence[Meaning], counts: Sequence[int] | None = None) -> None:
         counts = counts or [1] * len(meanings)
-        self.frequency: dict[str, int] = defaultdict(int)
+        self.frequency: Counter[str] = Counter(chain.from_iterable(read.words for read in meanings))
         for read, count in zip(meanings, counts, strict=True):
-            for word in read.words:
-                self.frequency[word] += count
+            if count > 1:  # a text given by several people counts for each
+                self.frequency.update(dict.fromkeys(read.words, count - 1))
         total = sum(counts) + 1
         self.threshold = threshold(total - 1)
         self.strict = self.threshold >= STRICT  # near-identical wordings only: see _near
         self.weight = {w: (PARTY if w[0] == "@" else 1.0) * _idf(f) for w, f in self.frequency.items()}
         self.meanings = meanings
-        self.norms = [math.sqrt(sum(self.weight[w] ** 2 for w in read.words)) for read in meanings]
+        self._norms: dict[int, float] = {}  # made for the texts compared: most never are
+
+    def norm(self, i: int) -> float:
+        norm = self._norms.get(i)
+        if norm is None:
+            norm = self._norms[i] = math.sqrt(sum(self.weight[w] ** 2 for w in self.meanings[i].words))
+        return norm
 
     def similarity(self, i: int, j: int) -> float | None:
         """Cosine of the two texts' weighted words, or None when a rule says they never group."""
@@ -413,7 +423,7 @@ class _Compare:
         shared = a.words & b.words
         if _contradict(a, b, shared):
             return None
-        if not shared or not self.norms[i] or not self.norms[j]:
+        if not shared or not self.norm(i) or not self.norm(j):
             return 0.0
         if self.strict:
             return self._near(a, b)
@@ -427,16 +437,16 @@ class _Compare:
             return 0.0  # "great", "late", "2": how it went or how many, not what
         if len(shared) == 1 and min(len(a.words), len(b.words)) > 2 and next(iter(shared))[0] not in "=@":
             return 0.0  # one word in common is a topic, not a point, unless it is a synonym or a party
-        return overlap / (self.norms[i] * self.norms[j])
+        return overlap / (self.norm(i) * self.norm(j))
 
     def cosine(self, i: int, j: int) -> float:
         """The plain cosine of the two texts' weighted words, typos counted as the word meant:
         how alike they look, whatever the rules say (for suggestions)."""
         a, b = self.meanings[i], self.meanings[j]
-        if not self.norms[i] or not self.norms[j]:
+        if not self.norm(i) or not self.norm(j):
             return 0.0
         b = _respelled(b, {y: x for x, y in _typos(a, b, a.words - b.words, b.words - a.words)})
-        return sum(self.weight.get(w, 0.0) ** 2 for w in a.words & b.words) / (self.norms[i] * self.norms[j])
+        return sum(self.weight.get(w, 0.0) ** 2 for w in a.words & b.words) / (self.norm(i) * self.norm(j))
 
     def _near(self, a: Meaning, b: Meaning) -> float:
         """Cosine of how often each text says each word; 0 for texts one word apart by a word
@@ -519,6 +529,8 @@ def _respelled(read: Meaning, typos: dict[str, str]) -> Meaning:
 def _typos(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str]) -> list[tuple[str, str]]:
     """Pairs of words, one from each side, that are the same word misspelt (compared as written:
     a typo can change a word's stem beyond recognition)."""
+    if not only_a or not only_b:
+        return []
     from rapidfuzz import fuzz
 
     written_b = dict(b.spelled)
