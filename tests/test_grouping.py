@@ -124,6 +124,12 @@ def test_typos_count_as_the_word_meant() -> None:
     assert _together("Unannounced visits broke our focus", "Unanounced visits broke our focus")
 
 
+def test_a_typo_of_a_little_word_is_that_word_and_keeps_its_negation() -> None:
+    assert grouping.key("Nobdoy owned the rollback becuase the plan was late") == grouping.key("Nobody owned the rollback because the plan was late")
+    assert grouping.meaning("Nobdoy owned the rollback").negated == grouping.meaning("Nobody owned the rollback").negated != frozenset()
+    assert grouping.key("The trial ran late") != grouping.key("The trail ran late")  # two words, neither a little one
+
+
 def test_scripts_without_spaces_are_compared_by_characters() -> None:
     assert _together("リリース前のテストが不十分だった", "リリース前のテストが不十分でした")
     assert not _together("リリース前のテストが不十分だった", "チーム間のコミュニケーションが良かった")
@@ -164,6 +170,11 @@ def test_a_large_post_mortem_groups_only_near_identical_wordings() -> None:
             "The deploy pipeline broke repeatedly and morale suffered"]
     found = group(near + filler)
     assert found[0] == [0, 1]  # filler words "again"; a clause of its own is another point among thousands
+    longer = ["The kickoff meeting slowed everyone down before the next release at headquarters",
+              "The kickoff meeting slowed everyone down the next release at headquarters",  # one word dropped
+              "The kickoff meeting slowed everyone down before the next release at the branch",  # one word swapped
+              "The kickoff meeting slowed everyone down before the next release at headquarters during busy season"]  # a phrase added
+    assert group(longer + filler)[0] == [0, 1]
 
 
 def test_suggestions_name_the_nearest_wordings_not_joined() -> None:

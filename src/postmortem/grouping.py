@@ -50,6 +50,7 @@ SMALL, LARGE = 500, 2000  # answers to one question: up to SMALL the bar is LOOS
 IDF_SCALE = 100  # how many answers make a word common: a word used by this many counts as little as any
 PARTY = 0.7  # a party's weight beside other words: who is named says less than what happened
 NEGATION_SCOPE = 2  # a negation covers this many significant words after it ("no clear owner")
+ONE_MORE = 5  # texts sharing this many words, one of which says one word more, are near-identical
 SWAP = 2  # a word swapped for another keeps texts with at most this many other words in common apart
 DETAILS = 4  # words each of two texts says and the other does not, from which they make two points
 RARE = 10  # a word used by at most this many answers is evidence that two texts make one point
@@ -106,6 +107,7 @@ class _Tables:
     contrasts: frozenset[str]  # of every language, likewise
     starts: dict[str, tuple[int, ...]]  # a phrase's first word: the lengths of the phrases it starts, longest first
     openings: frozenset[tuple[str, str]]  # the first two words of the phrases of two words or more
+    function_words: frozenset[str]  # the stop words, negations and contrasts of every language
 
 
 def _read_toml(path: Path) -> dict:
@@ -168,8 +170,10 @@ def _tables() -> _Tables:
         lengths[words[0]].add(len(words))
     starts = {word: tuple(sorted(found, reverse=True)) for word, found in lengths.items()}
     openings = frozenset(words[:2] for words in phrases if len(words) > 1)
+    function_words = negations | contrasts | frozenset().union(*(language.stopwords for language in languages))
     return _Tables(
-        languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, contrasts, starts, openings
+        languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, contrasts, starts, openings,
+        function_words,
     )
 
 
@@ -232,6 +236,7 @@ def _read_token(written: str) -> _Token:
         return _BREAK
     tables = _tables()
     folded = written.casefold().replace("'", "")
+    folded = _function_word(folded, tables) or folded  # "becuase", "nobdoy": a typo of a stop word or negation
     stem, plain = _stem(ENGLISH, folded), _plain(folded)
     stop = sum(1 << n for n, language in enumerate(tables.languages) if folded in language.stopwords)
     negation, contrast, cjk = folded in tables.negations, folded in tables.contrasts, bool(_CJK.search(folded))
@@ -257,6 +262,18 @@ def _read_token(written: str) -> _Token:
 
 
 _STOPS = itemgetter(_Token._fields.index("stops"))
+
+
+def _function_word(folded: str, tables: _Tables) -> str | None:
+    """The stop word, negation or contrast that folded is a typo of (two neighbouring letters
+    swapped), for words of _TYPO_LENGTH letters or more that are none of them themselves."""
+    if len(folded) < _TYPO_LENGTH or folded in tables.function_words or not folded.isalpha():
+        return None
+    for k in range(len(folded) - 1):
+        swapped = folded[:k] + folded[k + 1] + folded[k] + folded[k + 2 :]
+        if swapped in tables.function_words:
+            return swapped
+    return None
 
 
 def _language(tokens: list[_Token], count: int) -> int:
@@ -405,6 +422,7 @@ class _Compare:
         self.strict = self.threshold >= STRICT  # near-identical wordings only: see _near
         self.weight = {w: (PARTY if w[0] == "@" else 1.0) * _idf(f) for w, f in self.frequency.items()}
         self.meanings = meanings
+        self.phrases = {w for w in self.frequency if w[0] in "=@"} if self.strict else set()
         self._norms: dict[int, float] = {}  # made for the texts compared: most never are
 
     def norm(self, i: int) -> float:
@@ -449,15 +467,20 @@ class _Compare:
         return sum(self.weight.get(w, 0.0) ** 2 for w in a.words & b.words) / (self.norm(i) * self.norm(j))
 
     def _near(self, a: Meaning, b: Meaning) -> float:
-        """Cosine of how often each text says each word; 0 for texts one word apart by a word
-        swapped for another (near-identical wordings only)."""
+        """Cosine of how often each text says each word (near-identical wordings only): 0 for
+        texts one word apart by a word swapped for another, and at least the bar for texts one
+        word apart by a word added or dropped (a word: a phrase of the synonym table says more),
+        when they share ONE_MORE words or more."""
         bag_a, bag_b = a.bag(), b.bag()
         extra_a = sum(max(n - bag_b.get(w, 0), 0) for w, n in bag_a.items())
         extra_b = sum(max(n - bag_a.get(w, 0), 0) for w, n in bag_b.items())
         if extra_a == extra_b == 1:
             return 0.0
         dot = sum(n * bag_b.get(w, 0) for w, n in bag_a.items())
-        return dot / math.sqrt(sum(n * n for n in bag_a.values()) * sum(n * n for n in bag_b.values()))
+        cosine = dot / math.sqrt(sum(n * n for n in bag_a.values()) * sum(n * n for n in bag_b.values()))
+        if extra_a + extra_b == 1 and len(a.words & b.words) >= ONE_MORE and not (a.words ^ b.words) & self.phrases:
+            return max(cosine, STRICT)  # "The kickoff slowed everyone down (before) the release"
+        return cosine
 
     def candidates(self) -> set[tuple[int, int]]:
         """The pairs of texts worth comparing: those one word apart (the same words but one added,
