@@ -384,17 +384,19 @@ def formats(
 @commands.command()
 @_handled()
 def edit(
-    item: str = typer.Argument(..., help="An action id such as A2, or `summary` or `notes` for the whole record."),
+    item: str = typer.Argument(..., help="An action id such as A2, an agreement (its words, or a part of them), or `summary` or `notes`."),
     directory: Path = typer.Argument(Path("."), help="The post-mortem folder."),
     owner: Optional[str] = typer.Option(None, "--owner", help="Who does it (empty to clear)."),
     due: Optional[str] = typer.Option(None, "--due", help="By when, YYYY-MM-DD (empty to clear)."),
     status: Optional[str] = typer.Option(
-        None, "--status", help="open, in progress, done or dropped.", autocompletion=lambda: list(_module("facilitate").STATUSES)
+        None, "--status", help="open, in progress, done or dropped; an agreement's: in force, lapsed or retired.",
+        autocompletion=lambda: [*_module("facilitate").STATUSES, *_module("agreements").STATUSES],
     ),
-    note: Optional[str] = typer.Option(None, "--note", help="A note on the action (empty to clear)."),
+    note: Optional[str] = typer.Option(None, "--note", help="A note on the action or agreement (empty to clear)."),
     text: Optional[str] = typer.Option(None, "--text", help="New wording of the action, or the summary/notes text."),
 ) -> None:
-    """Edit the merged record: an action's owner, due date, status, note or wording, or the summary."""
+    """Edit the merged record: an action's owner, due date, status, note or wording, an agreement's
+    status or note, or the summary."""
     from postmortem import facilitate
     from postmortem import session as session_mod
 
@@ -408,7 +410,7 @@ def edit(
     else:
         message = facilitate.change(
             path,
-            lambda r: facilitate.edit_action(r, item, owner=owner, due=due, status=status, note=note, text=text),
+            lambda r: facilitate.edit_item(r, item, owner=owner, due=due, status=status, note=note, text=text),
         )
     _say(message)
 

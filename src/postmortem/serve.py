@@ -399,14 +399,17 @@ def create_app(folder: Path, keys: Keys) -> Any:
         if errors or found or not submitting:
             if not response.complete:  # a draft keeps what is valid, and the earlier answer where the new one is not
                 kept = {q.id: valid.get(q.id, response.answers.get(q.id) if q.id in errors else None) for q in qset.questions}
-                draft = Response(response.name, role, {k: v for k, v in kept.items() if v is not None}, votes=response.votes)
+                draft = Response(
+                    response.name, role, {k: v for k, v in kept.items() if v is not None}, votes=response.votes,
+                    agreements=response.agreements,  # given in a terminal interview: the form does not ask them
+                )
                 draft.done = list(draft.answers)
                 session_mod.save_response(folder, draft)
             if errors or found:
                 return "again", {"answers": raw, "errors": errors, "nudges": found, "seen": seen, "role": role}
             return "saved", "draft"
         complete = respond.from_answers({"answers": raw}, qset, "the form", response.name, role)
-        complete.votes = response.votes
+        complete.votes, complete.agreements = response.votes, response.agreements
         session_mod.save_response(folder, complete)
         return "saved", "submitted"
 
