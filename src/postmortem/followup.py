@@ -154,14 +154,14 @@ def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemErr
 # -- action items ------------------------------------------------------------------------------
 
 
-def _as_date(value: Any) -> dt.date | None:
+def due_date(value: Any) -> dt.date | None:
+    """A due date as the record holds it (a date, or a date typed by hand as text), or None."""
     from postmortem.answers import parse_date
 
     try:
         return parse_date(value, "date")
     except PostmortemError:
         return None
-    return None
 
 
 def _id_key(action_id: str) -> tuple[int, str]:
@@ -177,7 +177,7 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
         for item in record_actions(entry.record):
             status = str(item.get("status") or "open")
             due = item.get("due")
-            due_date = _as_date(due)
+            day = due_date(due)
             rows.append(
                 {
                     "project": entry.project,
@@ -185,9 +185,9 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
                     "id": str(item["id"]),
                     "action": str(item.get("text", "")),
                     "owner": str(item.get("owner") or ""),
-                    "due": due_date if due_date else str(due or ""),
+                    "due": day if day else str(due or ""),
                     "status": status,
-                    "overdue": bool(due_date and due_date < today and status in OPEN),
+                    "overdue": bool(day and day < today and status in OPEN),
                     "age": (today - entry.date).days,
                     "record": str(entry.path),
                     "link": str(item.get("link") or ""),
