@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import read, write_answers
 
@@ -302,3 +304,33 @@ def test_a_built_in_retrospective_asks_for_agreements(cli, tmp_path: Path) -> No
     assert "Nothing is merged after the code freeze" in run.screen
     assert cli("merge", second).exit_code == 0
     assert "- Nothing is merged after the code freeze (agreed 2026-06-30): held 1, lapsed 0" in cli("render", second).stdout
+
+
+# -- invariants ------------------------------------------------------------------------------------
+
+WORDINGS = [TALK, TALK.upper(), NO_DROP_INS, "Never agreed"]
+ANSWER = st.fixed_dictionaries(
+    {"text": st.sampled_from(WORDINGS), "outcome": st.sampled_from(["held", "lapsed"])},
+    optional={"note": st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)},
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Ann", "Bo", "Cy"]), st.lists(ANSWER, max_size=4)), max_size=4), st.booleans())
+def test_every_answer_is_counted_once_or_named(said: list, anonymous: bool) -> None:
+    from postmortem import agreements
+    from postmortem.answers import check_agreements, same_wording
+
+    said = [(name, [a for i, a in enumerate(answers) if same_wording(a["text"]) not in {same_wording(b["text"]) for b in answers[:i]}])
+            for name, answers in said]  # one answer per agreement and person, as the validator insists
+    said = [(name, check_agreements(answers)) for name, answers in said]  # in normal form, as a response holds them
+    listed = [{"text": TALK, "status": "in force", "held": 9}, {"text": NO_DROP_INS, "status": "retired"}]
+    uncounted = agreements.tally(listed, said, anonymous)
+    given_ = [a for _, answers in said for a in answers]
+    assert sum(a.get("held", 0) + a.get("lapsed", 0) for a in listed) + len(uncounted) == len(given_)
+    for agreed in listed:
+        answers = agreed.get("answers", [])
+        assert agreed.get("held", 0) == sum(a["outcome"] == "held" for a in answers)
+        assert agreed.get("lapsed", 0) == sum(a["outcome"] == "lapsed" for a in answers)
+        assert all(("name" in a) != anonymous for a in answers)
+    assert all("Never agreed" in line for line in uncounted)
