@@ -202,6 +202,7 @@ def test_an_agreement_the_team_did_not_adopt_is_retired_in_its_own_record(cli, t
     assert cli("merge", first).exit_code == 0  # kept on its item
     agreed = next(s for s in read(first / "record.toml")["sections"] if s["id"] == "agreed")
     assert [i.get("status") for i in agreed["items"]] == [None, "retired"]
+    assert f"- {TALK} (Linda)\n- {NO_DROP_INS} (Linda) — now retired\n" in cli("render", first).stdout
     second = retro(cli, tmp_path, "q2", "2026-09-30", {"fix": ["y"]})
     assert [a["text"] for a in read(second / "record.toml")["agreements_in_force"]] == [TALK]
 
