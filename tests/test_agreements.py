@@ -4,6 +4,7 @@ post-mortem of the same project shows the agreements in force first."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 
@@ -335,3 +336,32 @@ def test_every_answer_is_counted_once_or_named(said: list, anonymous: bool) -> N
         assert agreed.get("lapsed", 0) == sum(a["outcome"] == "lapsed" for a in answers)
         assert all(("name" in a) != anonymous for a in answers)
     assert all("Never agreed" in line for line in uncounted)
+
+
+def test_the_browser_form_asks_the_same(cli, tmp_path: Path) -> None:
+    from test_serve import Site
+
+    retro(cli, tmp_path, "q1", "2026-06-30", {"agreed": [TALK, HOSTILE]})
+    second = tmp_path / "q2"
+    args = ("--project", "Colorado rollout", "--format", tmp_path / "set.toml", "--date", "2026-09-30", "--no-input")
+    assert cli("start", second, *args).exit_code == 0
+    site = Site(second)
+    page = site.begin("Kim", "QA")
+    shown = site.get(page).text
+    assert shown.index("Agreements in force") < shown.index("What will we fix?")
+    assert "&lt;b&gt;ever&lt;/b&gt;" in shown and "<b>ever" not in shown
+    refused = site.post(page, {"agreed:0:text": HOSTILE, "agreed:0:outcome": "kept", "action": "submit"}, status=400)
+    assert "agreements[1].outcome must be one of &#39;held&#39;, &#39;lapsed&#39;, not &#39;kept&#39;" in refused.text
+    said = {
+        "agreed:0:text": HOSTILE, "agreed:0:outcome": "lapsed", "agreed:0:note": "Back in week 3",
+        "agreed:1:text": TALK, "agreed:1:outcome": "", "agreed:1:note": "skipped, so not kept",
+        "action": "submit",
+    }
+    site.post(page, said, status=303)
+    response = read(second / "responses" / "kim.toml")
+    assert response["status"] == "complete" and response["answers"] == {}
+    assert response["agreements"] == [{"text": HOSTILE, "outcome": "lapsed", "note": "Back in week 3"}]
+    again = site.get(page).text  # the page shows what was said
+    assert re.search(r'name="agreed:\d:outcome" value="lapsed" checked', again) and 'value="Back in week 3"' in again
+    site.post(page, {**said, "agreed:0:outcome": "held", "agreed:0:note": ""}, status=303)  # changed in the browser
+    assert read(second / "responses" / "kim.toml")["agreements"] == [{"text": HOSTILE, "outcome": "held"}]
