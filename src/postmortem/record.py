@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
+from postmortem.answers import OUTCOMES
 from postmortem.errors import Key, PostmortemError, dotted, kept
 from postmortem.questionsets import ITEM_FIELDS, KINDS
-from postmortem.answers import OUTCOMES
 
 SECTION_LISTS = {  # each kind of section: the key of its list of entries
     "items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events",
@@ -201,9 +201,11 @@ def _well_formed(kind: str, entries: list[Any], statuses: tuple[str, ...] = STAT
     return all(map(str.strip, texts)) and {entry.get("status", statuses[0]) for entry in entries} <= set(statuses)
 
 
-def _status(shape: _Shape, data: dict[str, Any], key: Key, allowed: tuple[str, ...], name: str = "status") -> None:
+def _status(shape: _Shape, data: dict[str, Any], key: Key, allowed: tuple[str, ...], name: str = "status", *, required: bool = False) -> None:
     if name in data and data[name] not in allowed:
         shape.bad((*key, name), f"must be one of {', '.join(allowed)}, not {_shown(data[name])}")
+    elif required and name not in data:
+        shape.bad((*key, name), f"is missing: one of {', '.join(allowed)}")
 
 
 def _item(shape: _Shape, item: Any, key: Key, ids: dict[str, Key], statuses: tuple[str, ...] = STATUSES) -> None:
@@ -386,7 +388,7 @@ def problems(record: dict[str, Any]) -> list[PostmortemError]:
                 if said is not None:
                     shape.text(said, "name", (*key, "answers", number))
                     shape.text(said, "note", (*key, "answers", number))
-                    _status(shape, said, (*key, "answers", number), OUTCOMES, "outcome")
+                    _status(shape, said, (*key, "answers", number), OUTCOMES, "outcome", required=True)
     for index, person in enumerate(shape.tables(record.get("participants", []), ("participants",))):
         person = shape.table(person, ("participants", index), {"name", "role"})
         if person is not None:
