@@ -114,7 +114,7 @@ def answer_entry(name: str, answer: dict[str, str], anonymous: bool) -> dict[str
     return entry
 
 
-def _entries(record: dict[str, Any]) -> list[dict[str, Any]]:
+def of(record: dict[str, Any]) -> list[dict[str, Any]]:
     """Every agreement of the record: those it reviews (agreements_in_force), then its own."""
     own = [i for s in record.get("sections", []) if s.get("agreements") is True for i in s.get("items", [])]
     return [*record.get("agreements_in_force", []), *own]
@@ -124,7 +124,7 @@ def find(record: dict[str, Any], words: str) -> list[dict[str, Any]]:
     """The record's entries of the one agreement whose wording is words or, failing that, the one
     that contains them (case and spacing aside); otherwise an error naming the candidates."""
     wanted = same_wording(words)
-    entries = _entries(record)
+    entries = of(record)
     for matches in (lambda w: w == wanted, lambda w: wanted in w):
         hits = [e for e in entries if matches(same_wording(e["text"]))]
         wordings = list(dict.fromkeys(same_wording(e["text"]) for e in hits))

@@ -76,6 +76,8 @@ def edit_item(record: dict[str, Any], item: str, *, status: str | None = None, n
         return edit_action(record, item.strip(), status=status, note=note, **action)
     entries = agreements.find(record, item)
     if not entries:
+        if not agreements.of(record):
+            find_action(record, item)  # raises: no such action, and the record's actions
         ids = ", ".join(str(a["id"]) for a in record_mod.actions(record)) or "none"
         raise PostmortemError(f"no action or agreement {item!r} in this record (its actions: {ids}; an agreement is named by its words)")
     given = [name for name, value in action.items() if value is not None]
