@@ -113,6 +113,7 @@ def test_answers_about_agreements_are_counted_with_who_said_what(cli, tmp_path: 
     assert result.exit_code == 0, result.output
     assert "postmortem: Jo's answer about 'Never agreed' not counted: it is not an agreement in force here" in result.stderr
     assert "not heard from" not in result.stderr  # Jo said something: about the agreements
+    assert "; 2 agreement(s) in force, 1 said to have lapsed" in result.stderr
     talk, drop_ins = read(second / "record.toml")["agreements_in_force"]
     assert (talk["text"], talk["status"], talk["held"], talk["lapsed"]) == (TALK, "in force", 0, 1)
     assert talk["answers"] == [{"name": "Kim", "outcome": "lapsed", "note": "Drop-ins came back in week 3 | <script>"}]

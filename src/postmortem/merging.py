@@ -33,6 +33,9 @@ class Merged:
             note += f"; not heard from: {', '.join(map(plain, silent))}"
         if self.carried:
             note += f"; {self.carried} open action(s) carried over from earlier post-mortems"
+        in_force = [a for a in self.record.get("agreements_in_force", []) if a.get("status", "in force") == "in force"]
+        if in_force:
+            note += f"; {len(in_force)} agreement(s) in force, {sum(a.get('lapsed', 0) for a in in_force)} said to have lapsed"
         from postmortem import review
         from postmortem.escape import shell
 
