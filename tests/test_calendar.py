@@ -91,3 +91,31 @@ def test_deadline_on_an_existing_post_mortem_and_a_bad_one(cli, tmp_path: Path) 
     )
     checked = cli("check", folder)
     assert checked.exit_code == 1 and "deadline" in checked.stdout
+
+
+def test_the_deadline_event_quotes_the_command_for_the_shell(cli, tmp_path: Path) -> None:
+    from test_remind import shown_command_runs_as
+
+    folder = tmp_path / "Q3 $(touch PWNED) it's"
+    assert cli("start", folder, "--project", "Billing", "--invite", "Bob", "--deadline", "2026-12-20").exit_code == 0
+    assert cli("actions", tmp_path, "--ics", tmp_path / "due.ics").exit_code == 0
+    [event] = icalendar.Calendar.from_ical((tmp_path / "due.ics").read_bytes()).walk("VEVENT")
+    description = str(event["description"])
+    command = description[description.index("postmortem start"):]
+    assert shown_command_runs_as(command, tmp_path) == ["start", str(folder.resolve())]
+
+
+def test_a_hand_edited_link_or_due_date_still_makes_a_sound_event(cli, tmp_path: Path) -> None:
+    """A link that is no URL (a line break in it) is left out, not a traceback; a due date typed as
+    text, which the record accepts, is a date like any other."""
+    folder = postmortem(cli, tmp_path)
+    record = folder / "record.toml"
+    text = record.read_text(encoding="utf-8").replace('status = "open"', 'status = "open"\nlink = "https://x.example/1\\r\\nEND:VEVENT"', 1)
+    record.write_text(text.replace("due = 2026-12-16", 'due = "2026-12-16"'), encoding="utf-8")
+    result = cli("actions", folder, "--ics", tmp_path / "due.ics")
+    assert result.exit_code == 0, result.output
+    found = events(tmp_path / "due.ics")
+    assert len(found) == 4  # three actions with a due date, and the deadline
+    assert sorted(e["dtstart"].dt for e in found.values()) == [dt.date(2026, 11, 27), *(dt.date(2026, 12, 15 + n) for n in range(3))]
+    assert all(str(e["url"]).startswith("file://") for e in found.values())
+    assert not any("END:VEVENT" in str(e["description"]) for e in found.values())

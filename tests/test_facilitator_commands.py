@@ -65,6 +65,6 @@ def test_the_shell_completes_the_choices_of_style_status_to_and_format() -> None
         return run.stdout.splitlines()
 
     assert complete("publish --style ") == ["github", "mkdocs", "plain"]
-    assert complete("edit A1 --status ") == ["open", "in progress", "done", "dropped"]
+    assert complete("edit A1 --status ") == ["open", "in progress", "done", "dropped", "in force", "lapsed", "retired"]
     assert complete("render --to ") == ["markdown", "html"]
     assert {"classic", "internal-service", "incident", "4ls"} <= set(complete("start --format "))

@@ -20,7 +20,7 @@ HEADINGS = {
         "Who served whom", "Who you served", "Who served you", "Expectations set up front", "Good service",
         "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways", ROTI,
     ],
-    "start-stop-continue": ["Start doing", "Stop doing", "Continue doing", ROTI],
+    "start-stop-continue": ["Start doing", "Stop doing", "Continue doing", "Working agreements", ROTI],
     "4ls": ["Liked", "Learned", "Lacked", "Longed for", "Actions", ROTI],
     "mad-sad-glad": ["Mad", "Sad", "Glad", "Actions", ROTI],
     "incident": [

@@ -112,7 +112,7 @@ def _answers_cases():
     yield ("wrong-answer-type", lambda good: good.replace("rating = 4", 'rating = "4"').encode(), 7,
            "answers.rating must be a whole number from 1 to 5, not '4'")
     yield ("unknown-key", lambda good: good.replace('role = "Ops"', 'colour = "red"').encode(), 3,
-           "unknown key 'colour' (an answers file has schema_version, name, role, answers)")
+           "unknown key 'colour' (an answers file has schema_version, name, role, answers, agreements)")
 
 
 @pytest.mark.parametrize(("case", "make", "line", "problem"), list(_answers_cases()), ids=lambda v: v if isinstance(v, str) else "")

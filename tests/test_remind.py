@@ -89,3 +89,27 @@ def test_an_address_with_a_control_character_is_refused(cli, tmp_path: Path) -> 
     result = cli("remind", root, *TODAY, "--mail", tmp_path / "drafts", "--config", config)
     assert result.exit_code == 2 and "people.Kyle" in result.stderr
     assert not (tmp_path / "drafts").exists()
+
+
+def shown_command_runs_as(command: str, cwd: Path) -> list[str]:
+    """The arguments bash gives `postmortem` when the command shown is pasted into it (a stand-in
+    prints them; nothing runs)."""
+    import subprocess
+
+    assert command.startswith("postmortem ")
+    script = "postmortem() { printf '%s\\0' \"$@\"; }\n" + command + "\n"
+    done = subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, timeout=30)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.decode("utf-8").split("\0")[:-1]
+
+
+def test_the_command_to_answer_is_quoted_for_the_shell(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "retros" / "Q3 $(touch PWNED) it's"
+    assert cli("start", folder, "--project", "Billing", "--invite", "Bob", "--deadline", "2026-12-20").exit_code == 0
+    result = cli("remind", tmp_path / "retros", *TODAY, "--mail", tmp_path / "drafts")
+    assert result.exit_code == 0, result.output
+    body = email.message_from_bytes((tmp_path / "drafts" / "bob.eml").read_bytes(), policy=policy.default).get_content()
+    for text in (result.stdout, body):
+        command = text[text.index("postmortem start"):].splitlines()[0]
+        assert shown_command_runs_as(command, tmp_path) == ["start", str(folder)]
+    assert not list(tmp_path.rglob("PWNED"))

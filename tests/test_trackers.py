@@ -183,3 +183,33 @@ def test_a_shell_word_with_control_characters_is_plain_text() -> None:
     assert not set(word) & set("\x1b\x07\x9b\r\x85")
     done = subprocess.run(["bash", "-c", f"printf %s {word}"], capture_output=True, timeout=30)
     assert done.stdout.decode("utf-8") == f"{HOSTILE[1]}{ESC}\x85"
+
+
+def test_no_cell_starts_a_formula_where_a_spreadsheet_splits_on_semicolons(cli, tmp_path: Path, people: Path) -> None:
+    """Where a spreadsheet splits cells on ";" (many locales), what follows a ";" in a text starts a cell."""
+    folder = tmp_path / "pm"
+    answers = write_answers(tmp_path, "Linda", {"improvements": [{"text": 'Plan;=HYPERLINK("http://evil")', "owner": "Kyle", "due": dt.date(2026, 12, 15)}]})
+    assert cli("start", folder, "--project", "P;@SUM(1)", "--date", "2026-11-20", "--answers", answers).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    record = folder / "record.toml"
+    record.write_text(record.read_text(encoding="utf-8").replace("due = 2026-12-15", 'due = "2026-12-15"', 1), encoding="utf-8")
+    for args in (("--to", "jira-csv", "--config", people), ("--csv",)):
+        result = cli("actions", folder, *args)
+        assert result.exit_code == 0, result.output
+        as_comma = list(csv.reader(io.StringIO(result.stdout)))
+        assert any('Plan;\'=HYPERLINK("http://evil")' in cell for cell in as_comma[1])
+        assert "2026-12-15" in as_comma[1]  # a due date typed as text is a due date
+        for row in csv.reader(io.StringIO(result.stdout), delimiter=";"):
+            assert not any(cell.lstrip().startswith(("=", "+", "-", "@")) for cell in row[1:]), row
+    script = cli("actions", folder, "--to", "gitlab", "--config", people).stdout
+    assert "--due-date 2026-12-15" in script
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(';=+-@ "\t\r\n,ax\u00a0')), max_size=30))
+def test_a_spreadsheet_cell_starts_no_formula_however_it_is_split(text: str) -> None:
+    cell = escape.spreadsheet(text)
+    first, *after = cell.split(";")  # a spreadsheet splitting on ";" starts a cell at each, maybe in quotes
+    assert not first.startswith(("=", "+", "-", "@", "\t", "\r")), (text, cell)
+    assert not any(piece.lstrip(' "').startswith(("=", "+", "-", "@", "\t", "\r")) for piece in after), (text, cell)
+    assert cell.replace("'", "").replace(" ", "") == escape.plain(text).replace(" ", "")  # only quotes added

@@ -10,6 +10,8 @@ Normal form, by question kind:
 - scores: list of {key: str, dimension: int, ...}
 - events: list of {"time": str, "what": str}; the time as given (a TOML date-time or time is
           kept in its ISO form), read as a moment only when merged (see `parse_time`)
+The agreements in force a participant said held or lapsed (a response's `agreements` list, beside
+its answers): list of {"text": str, "outcome": "held" or "lapsed", "note": str}, the note optional.
 Errors name the key that is wrong, such as `answers.improvements[2].due` or `answers.timeline[2].time`,
 and carry it as a key path (errors.PostmortemError.key), from which the line is found.
 """
@@ -25,6 +27,11 @@ from postmortem.escape import plain
 from postmortem.questionsets import EVENT_FIELDS, PEOPLE_FIELDS, Question, QuestionSet
 
 MAX_TEXT = 4000
+
+
+def same_wording(text: str) -> str:
+    """What two wordings share when they are the same wording: case and spacing aside."""
+    return " ".join(text.split()).casefold()
 
 
 def visible(text: str) -> str:
@@ -205,6 +212,41 @@ def check_answers(qset: QuestionSet, answers: Any, every: list[PostmortemError] 
         kept(every, _unknown, (*key, name), qset.id, known)
     checked = ((q.id, kept(every, check_answer, q, answers[q.id], (*key, q.id), every)) for q in qset.questions if q.id in answers)
     return {qid: value for qid, value in checked if value is not None}
+
+
+OUTCOMES = ("held", "lapsed")  # what a participant says of an agreement in force; saying nothing skips it
+AGREEMENT_FIELDS = ("text", "outcome", "note")
+
+
+def _agreement(value: Any, key: Key) -> dict[str, str]:
+    table = _table(value, key, AGREEMENT_FIELDS)
+    entry = {"text": _string(table.get("text"), (*key, "text"), required=True)}
+    outcome = table.get("outcome")
+    if outcome not in OUTCOMES:
+        raise PostmortemError(f"{dotted((*key, 'outcome'))} must be one of {', '.join(map(repr, OUTCOMES))}, not {outcome!r}", key=(*key, "outcome"))
+    entry["outcome"] = outcome
+    if note := _string(table.get("note", ""), (*key, "note")):
+        entry["note"] = note
+    return entry
+
+
+def check_agreements(value: Any, every: list[PostmortemError] | None = None) -> list[dict[str, str]]:
+    """A response's `agreements` list in normal form (see above), each agreement once: a second
+    answer about the same wording (case and spacing aside) is an error naming it."""
+    key: Key = ("agreements",)
+    checked = [kept(every, _agreement, v, (*key, i)) for i, v in enumerate(_list(value, key))]
+    seen: set[str] = set()
+    for index, entry in enumerate(checked):
+        if entry is not None:
+            wording = same_wording(entry["text"])
+            if wording in seen:
+                kept(every, _fail, f"{dotted((*key, index, 'text'))} answers about the same agreement twice", (*key, index, "text"))
+            seen.add(wording)
+    return [e for e in checked if e is not None]
+
+
+def _fail(message: str, key: Key) -> None:
+    raise PostmortemError(message, key=key)
 
 
 def _unknown(key: Key, set_id: str, known: str) -> None:

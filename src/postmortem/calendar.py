@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 
 from postmortem import escape
-from postmortem.followup import Found
+from postmortem.followup import Found, due_date
 
 PRODID = "-//postmortem//actions//EN"
 
@@ -39,22 +39,28 @@ def _event(uid: str, day: dt.date, summary: str, description: str, stamp: dt.dat
     return event
 
 
-def action_event(entry: Found, item: dict[str, Any], stamp: dt.datetime) -> Any:
+def _issue(item: dict[str, Any]) -> str:
+    """The action's issue URL; "" when none, or when the link (edited by hand) is no http(s) URL."""
+    try:
+        return escape.url(str(item.get("link") or ""))
+    except ValueError:
+        return ""
+
+
+def action_event(entry: Found, item: dict[str, Any], day: dt.date, stamp: dt.datetime) -> Any:
     owner = str(item.get("owner") or "")
     lines = [f"Action {item['id']} of the post-mortem {entry.project} ({entry.date}).", f"{item.get('text', '')}"]
     lines += [f"Owner: {owner}"] if owner else []
-    lines += [f"Issue: {item['link']}"] if item.get("link") else []
+    lines += [f"Issue: {_issue(item)}"] if _issue(item) else []
     lines.append(f"Record: {entry.path.resolve()}")
     summary = f"{item['id']}: {item.get('text', '')}" + (f" ({owner})" if owner else "")
-    url = str(item.get("link") or "") or entry.path.resolve().as_uri()
-    due = item["due"]
-    day = due.date() if isinstance(due, dt.datetime) else due
+    url = _issue(item) or entry.path.resolve().as_uri()
     return _event(_uid("action", entry.project, entry.date, item["id"]), day, summary, "\n".join(lines), stamp, url)
 
 
 def deadline_event(session: Any, stamp: dt.datetime) -> Any:
     summary = f"Answers due: post-mortem of {session.project}"
-    description = f"Answer the post-mortem of {session.project} ({session.date}): postmortem start {session.folder.resolve()}"
+    description = f"Answer the post-mortem of {session.project} ({session.date}): postmortem start {escape.shell(str(session.folder.resolve()))}"
     uid = _uid("deadline", session.project, session.date)
     return _event(uid, session.deadline, summary, description, stamp, session.folder.resolve().as_uri())
 
@@ -68,8 +74,9 @@ def ics(actions: list[tuple[Found, dict[str, Any]]], sessions: list[Any], stamp:
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", "Post-mortem actions")
     for entry, item in actions:
-        if isinstance(item.get("due"), dt.date):
-            calendar.add_component(action_event(entry, item, stamp))
+        day = due_date(item.get("due"))  # a date, or one typed by hand as text
+        if day:
+            calendar.add_component(action_event(entry, item, day, stamp))
     for session in sessions:
         if session.deadline:
             calendar.add_component(deadline_event(session, stamp))

@@ -427,22 +427,27 @@ def formats(
 @commands.command()
 @_handled()
 def edit(
-    item: str = typer.Argument(..., metavar="ITEM", help="An action id such as A2, or `summary` or `notes` for the whole record."),
+    item: str = typer.Argument(
+        ..., metavar="ITEM", help="An action id such as A2, an agreement (its words, or a part of them), or `summary` or `notes`."
+    ),
     directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder."),
     owner: Optional[str] = typer.Option(None, "--owner", metavar="NAME", help="Who does it (empty to clear)."),
     due: Optional[str] = typer.Option(None, "--due", metavar="DATE", help="By when, YYYY-MM-DD (empty to clear)."),
     status: Optional[str] = typer.Option(
-        None, "--status", metavar="[open|in progress|done|dropped]", help="open, in progress, done or dropped.",
-        autocompletion=lambda: list(_module("facilitate").STATUSES)
+        None, "--status", metavar="[open|in progress|done|dropped|in force|lapsed|retired]",
+        help="open, in progress, done or dropped; an agreement's: in force, lapsed or retired.",
+        autocompletion=lambda: [*_module("facilitate").STATUSES, *_module("agreements").STATUSES],
     ),
-    note: Optional[str] = typer.Option(None, "--note", metavar="TEXT", help="A note on the action (empty to clear)."),
+    note: Optional[str] = typer.Option(None, "--note", metavar="TEXT", help="A note on the action or agreement (empty to clear)."),
     text: Optional[str] = typer.Option(None, "--text", metavar="TEXT", help="New wording of the action, or the summary/notes text."),
 ) -> None:
-    """Edit the merged record: an action's owner, due date, status, note or wording, or the summary.
+    """Edit the merged record: an action's owner, due date, status, note or wording, an agreement's
+    status or note, or the summary.
 
-    \b
+    
     Examples:
       postmortem edit A2 retro/ --owner Kyle --due 2026-12-15 --status "in progress"
+      postmortem edit "drop-ins" retro/ --status retired --note "Replaced by office hours."
       postmortem edit summary retro/ --text "Landed on time; the office paid for it."
     """
     from postmortem import facilitate
@@ -458,7 +463,7 @@ def edit(
     else:
         message = facilitate.change(
             path,
-            lambda r: facilitate.edit_action(r, item, owner=owner, due=due, status=status, note=note, text=text),
+            lambda r: facilitate.edit_item(r, item, owner=owner, due=due, status=status, note=note, text=text),
         )
     _say(message)
 

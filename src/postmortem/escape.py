@@ -169,12 +169,15 @@ def to_json(data: Any) -> str:
 
 # Characters a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# A spreadsheet that splits cells on ";" (the list separator of many locales) starts a cell after each one.
+_AFTER_SEMICOLON = re.compile(r'(;[ "]*)(?=[=+\-@])')
 
 
 def spreadsheet(value: str) -> str:
-    """value as a CSV cell a spreadsheet shows as text: one plain line, with a leading ' when it would
-    start a formula (`=HYPERLINK(...)`, `=cmd|' /C calc'!A0`, `@SUM(...)`, `-2+3`)."""
-    text = plain(value)
+    """value as a CSV cell a spreadsheet shows as text: one plain line, with a ' before what would
+    start a formula (`=HYPERLINK(...)`, `=cmd|' /C calc'!A0`, `@SUM(...)`, `-2+3`): at its start, and
+    after a `;`, where a spreadsheet splitting on `;` starts a cell."""
+    text = _AFTER_SEMICOLON.sub(r"\1'", plain(value))
     return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 

@@ -67,6 +67,25 @@ def edit_action(
     return f"{item['id']} updated."
 
 
+def edit_item(record: dict[str, Any], item: str, *, status: str | None = None, note: str | None = None, **action: str | None) -> str:
+    """Edit an action (item is its id) or an agreement (item is its wording, or a part of it:
+    agreements.find); an agreement has only a status and a note."""
+    from postmortem import agreements
+
+    if any(str(a["id"]).casefold() == item.strip().casefold() for a in record_mod.actions(record)):
+        return edit_action(record, item.strip(), status=status, note=note, **action)
+    entries = agreements.find(record, item)
+    if not entries:
+        if not agreements.of(record):
+            find_action(record, item)  # raises: no such action, and the record's actions
+        ids = ", ".join(str(a["id"]) for a in record_mod.actions(record)) or "none"
+        raise PostmortemError(f"no action or agreement {item!r} in this record (its actions: {ids}; an agreement is named by its words)")
+    given = [name for name, value in action.items() if value is not None]
+    if given:
+        raise PostmortemError(f"an agreement has no {given[0]}: give its --status ({', '.join(agreements.STATUSES)}) or a --note")
+    return agreements.edit(entries, status=status, note=note)
+
+
 def set_text(record: dict[str, Any], field: str, text: str) -> str:
     if text.strip():
         record[field] = text.strip()

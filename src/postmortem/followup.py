@@ -154,14 +154,14 @@ def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemErr
 # -- action items ------------------------------------------------------------------------------
 
 
-def _as_date(value: Any) -> dt.date | None:
+def due_date(value: Any) -> dt.date | None:
+    """A due date as the record holds it (a date, or a date typed by hand as text), or None."""
     from postmortem.answers import parse_date
 
     try:
         return parse_date(value, "date")
     except PostmortemError:
         return None
-    return None
 
 
 def _id_key(action_id: str) -> tuple[int, str]:
@@ -177,7 +177,7 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
         for item in record_actions(entry.record):
             status = str(item.get("status") or "open")
             due = item.get("due")
-            due_date = _as_date(due)
+            day = due_date(due)
             rows.append(
                 {
                     "project": entry.project,
@@ -185,9 +185,9 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
                     "id": str(item["id"]),
                     "action": str(item.get("text", "")),
                     "owner": str(item.get("owner") or ""),
-                    "due": due_date if due_date else str(due or ""),
+                    "due": day if day else str(due or ""),
                     "status": status,
-                    "overdue": bool(due_date and due_date < today and status in OPEN),
+                    "overdue": bool(day and day < today and status in OPEN),
                     "age": (today - entry.date).days,
                     "record": str(entry.path),
                     "link": str(item.get("link") or ""),
@@ -361,28 +361,14 @@ def earlier_records(folder: Path, project: str, date: dt.date, history: Iterable
     return [f for f in found if slug(f.project) == project_slug and f.date < date], errors
 
 
-def agreements_in_force(found: list[Found], folder: Path) -> list[dict[str, Any]]:
-    """The agreements of earlier post-mortems (items of sections marked `agreements`), for the
-    record's [[agreements_in_force]] list: newest first, one per wording (case and spacing aside)."""
-    from postmortem.merge import same_wording
-
-    agreed: dict[str, dict[str, Any]] = {}
-    for entry in sorted(found, key=lambda f: f.date, reverse=True):
-        for section in entry.record.get("sections", []):
-            if not (isinstance(section, dict) and section.get("agreements") is True):
-                continue
-            for item in section.get("items", []):
-                if isinstance(item, dict) and isinstance(item.get("text"), str) and item["text"].strip():
-                    source = Path(os.path.relpath(entry.path.resolve(), folder.resolve())).as_posix()
-                    agreed.setdefault(same_wording(item["text"]), {"project": entry.project, "date": entry.date, "text": item["text"], "source": source})
-    return list(agreed.values())
+def source(path: Path, folder: Path) -> str:
+    """path as the record in folder names it (its `source`): relative to folder, with / between names."""
+    return Path(os.path.relpath(path.resolve(), folder.resolve())).as_posix()
 
 
-def carried_over(folder: Path, project: str, date: dt.date, history: Iterable[Path] = ()) -> tuple[list[dict[str, Any]], list[PostmortemError]]:
-    """The still-open actions of earlier post-mortems of this project, for the record's
-    [[carried_over]] list, oldest first; its agreements in force (agreements_in_force); and the
-    records that could not be read."""
-    found, errors = earlier_records(folder, project, date, history)
+def carried_over(found: list[Found], folder: Path) -> list[dict[str, Any]]:
+    """The still-open actions of the earlier records found (earlier_records), for the [[carried_over]]
+    list of the record in folder, oldest first."""
     carried = []
     for entry in sorted(found, key=lambda f: f.date):
         for item in sorted(record_actions(entry.record), key=lambda i: _id_key(str(i["id"]))):
@@ -394,6 +380,6 @@ def carried_over(folder: Path, project: str, date: dt.date, history: Iterable[Pa
                 if item.get(key):
                     row[key] = item[key]
             row["status"] = status
-            row["source"] = Path(os.path.relpath(entry.path.resolve(), folder.resolve())).as_posix()
+            row["source"] = source(entry.path, folder)
             carried.append(row)
-    return carried, agreements_in_force(found, folder), errors
+    return carried

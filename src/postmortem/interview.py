@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -248,13 +248,47 @@ def _finish_last(question: Question, response: Response, save: Callable[[], None
     save()
 
 
-def run(qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None) -> Response:
-    """Interview for every question not yet done; the response is saved after each answer."""
+HELD = "Held"
+LAPSED = "Lapsed"
+
+
+def ask_agreements(agreements: Iterable[str], response: Response, save: Callable[[], None]) -> None:
+    """Whether each agreement in force held: Held, Lapsed or Skip (Enter alone: nothing recorded,
+    or the earlier answer kept when editing), then an optional note; each answer saved as given."""
+    say("")
+    say("Agreements in force: what the team agreed in earlier post-mortems of this project.", "bold")
+    say("Did each one hold during this project?", "fg:ansigray")
+    for text in agreements:
+        wording = answers_mod.same_wording(text)
+        old = next((a for a in response.agreements if answers_mod.same_wording(a["text"]) == wording), None)
+        say(f"  {plain(text)}")
+        default = old["outcome"].capitalize() if old else SKIP
+        choice = ask_select("  Did it hold?", [HELD, LAPSED, SKIP], default=default)
+        response.agreements = [a for a in response.agreements if a is not old]
+        if choice != SKIP:
+            answer = {"text": text, "outcome": choice.lower()}
+            note = ask_text("  A note? (what helped or got in the way; empty for none)", default=(old or {}).get("note", ""))
+            if note:
+                answer["note"] = note
+            response.agreements.append(answer)
+        save()
+
+
+def run(
+    qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None,
+    agreements: Sequence[str] = (),
+) -> Response:
+    """Interview for every question not yet done, after the agreements in force (asked while no
+    question is done: those not answered yet); the response is saved after each answer."""
     pending = [q for q in qset.questions if q.id not in response.done]
     if response.done and pending:
         say(f"Resuming where you left off: {len(response.done)} of {len(qset.questions)} questions answered.", "bold")
     elif qset.intro:
         say(qset.intro.strip(), "italic")
+    answered = {answers_mod.same_wording(a["text"]) for a in response.agreements}
+    unasked = [text for text in agreements if answers_mod.same_wording(text) not in answered]
+    if unasked and not response.done:
+        ask_agreements(unasked, response, lambda: save(response))
     for question in pending:
         number = qset.questions.index(question) + 1
         say("")
@@ -356,9 +390,15 @@ def edit_question(question: Question, response: Response, save: Callable[[], Non
     ask_question(question, response, save, nudge)  # then more entries, empty to finish
 
 
-def edit(qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None) -> Response:
-    """Go through a finished response question by question; every change is saved as it is made."""
+def edit(
+    qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None,
+    agreements: Sequence[str] = (),
+) -> Response:
+    """Go through a finished response, the agreements in force first, then question by question;
+    every change is saved as it is made."""
     say("Your earlier answers are shown with each question: Enter keeps them.", "bold")
+    if agreements:
+        ask_agreements(agreements, response, lambda: save(response))
     for number, question in enumerate(qset.questions, 1):
         say("")
         say(f"({number}/{len(qset.questions)}) {question.heading}", "bold")

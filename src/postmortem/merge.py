@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from postmortem import answers as answers_mod
+from postmortem.answers import same_wording
 from postmortem import grouping, store
 from postmortem import record as record_mod
 from postmortem.questionsets import Question, QuestionSet
@@ -33,11 +34,6 @@ def _distinct(values: Iterable[str]) -> list[str]:
 def _wordings(item: dict[str, Any]) -> list[str]:
     """Every wording an item stands for: its `wordings`, or its text alone (an item added by hand)."""
     return [w for w in item.get("wordings") or [item.get("text", "")] if isinstance(w, str)]
-
-
-def same_wording(text: str) -> str:
-    """What two wordings share when they are the same wording: case and spacing aside."""
-    return " ".join(text.split()).casefold()
 
 
 def _representative(texts: list[str]) -> str:
@@ -515,7 +511,9 @@ def not_heard_from(session: Session, responses: list[Response]) -> list[str]:
     only a draft, and invited people who never answered (each once, spelled as invited, in order of name)."""
     from postmortem.session import person_key
 
-    known = {person_key(r.name) for r in responses if r.complete and any(v not in (None, "", [], {}) for v in r.answers.values())}
+    known = {
+        person_key(r.name) for r in responses if r.complete and (r.agreements or any(v not in (None, "", [], {}) for v in r.answers.values()))
+    }
     silent: list[str] = []
     for name in [n.strip() for n in session.invited if n.strip()] + [r.name for r in responses]:  # as invited
         if person_key(name) not in known:

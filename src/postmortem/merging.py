@@ -34,6 +34,9 @@ class Merged:
             note += f"; not heard from: {', '.join(map(plain, silent))}"
         if self.carried:
             note += f"; {self.carried} open action(s) carried over from earlier post-mortems"
+        in_force = [a for a in self.record.get("agreements_in_force", []) if a.get("status", "in force") == "in force"]
+        if in_force:
+            note += f"; {len(in_force)} agreement(s) in force, {sum(a.get('lapsed', 0) for a in in_force)} said to have lapsed"
         from postmortem import review
         from postmortem.escape import shell
 
@@ -46,7 +49,7 @@ class Merged:
 def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
     """Rebuild folder's record.toml from its responses, keeping the facilitator's edits; one bad
     response merges nothing."""
-    from postmortem import followup
+    from postmortem import agreements, followup
     from postmortem import merge as merge_mod
     from postmortem import record as record_mod
     from postmortem import session as session_mod
@@ -58,12 +61,16 @@ def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
     responses = [session_mod.read_response(p, qset, dots=session.dots) for p in track(paths, len(paths), "Reading responses")]
     session_mod.check_distinct(paths, responses)
     record_path = folder / session_mod.RECORD_FILE
-    carried, agreements, unreadable = followup.carried_over(folder, session.project, session.date, list(history))
+    found, unreadable = followup.earlier_records(folder, session.project, session.date, list(history))
+    carried = followup.carried_over(found, folder)
     uncounted: list[str] = []
     with record_mod.locked(record_path):
         previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
         record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried, uncounted=uncounted)
-        if agreements:
-            record["agreements_in_force"] = agreements
+        listed = agreements.in_force(found, folder, (previous or {}).get("agreements_in_force", []))
+        said = [(r.name, r.agreements) for r in responses if r.complete]
+        uncounted += agreements.tally(listed, said, session.anonymous)
+        if listed:
+            record["agreements_in_force"] = listed
         record_mod.save_record(record_path, record)
     return Merged(record_path, record, merge_mod.drafts(responses), len(carried), unreadable, session.anonymous, uncounted)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
+from postmortem.answers import OUTCOMES
 from postmortem.errors import Key, PostmortemError, dotted, kept
 from postmortem.questionsets import ITEM_FIELDS, KINDS
 
@@ -23,6 +24,7 @@ SECTION_LISTS = {  # each kind of section: the key of its list of entries
     "items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events",
 }
 STATUSES = ("open", "in progress", "done", "dropped")
+AGREEMENT_STATUSES = ("in force", "lapsed", "retired")  # of an agreement (agreements.py); lapsed and retired ones are not asked about
 MAX_BYTES = store.MAX_RECORD_BYTES  # the largest record read, and so the largest written
 MAX_COUNT = 10**9  # counts, votes, ids and distributions: far above any team, far below a memory bomb
 MAX_POINTS = 10  # a scale has 2 to 10 points (questionsets)
@@ -39,7 +41,7 @@ _ITEM_TEXT = ("text", "owner", "notes", "instead", "type", "link")
 _GIVEN = tuple(f"{field}_given" for field in ITEM_FIELDS)  # every value given, when the entries differ
 _ITEM = {*_ITEM_TEXT, *_GIVEN, "id", "status", "due", "count", "raised_by", "wordings", "votes", "former_ids"}
 _CARRIED = {"project", "date", "id", "text", "owner", "due", "status", "source"}
-_AGREED = {"project", "date", "text", "source"}
+_AGREED = {"project", "date", "text", "source", "status", "notes", "held", "lapsed", "answers"}
 
 
 class _Shape:
@@ -185,7 +187,7 @@ _ENTRY_TYPES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
 }
 
 
-def _well_formed(kind: str, entries: list[Any]) -> bool:
+def _well_formed(kind: str, entries: list[Any], statuses: tuple[str, ...] = STATUSES) -> bool:
     types, required = _ENTRY_TYPES[kind]
     if set(map(type, entries)) - {dict} or set().union(*entries) - types.keys():
         return False
@@ -196,10 +198,17 @@ def _well_formed(kind: str, entries: list[Any]) -> bool:
         if wanted is int and values and not 0 <= min(values) <= max(values) <= MAX_COUNT:
             return False
     texts = [entry.get(name, "") for entry in entries for name in required] + [e["id"] for e in entries if "id" in e]
-    return all(map(str.strip, texts)) and {entry.get("status", "open") for entry in entries} <= set(STATUSES)
+    return all(map(str.strip, texts)) and {entry.get("status", statuses[0]) for entry in entries} <= set(statuses)
 
 
-def _item(shape: _Shape, item: Any, key: Key, ids: dict[str, Key]) -> None:
+def _status(shape: _Shape, data: dict[str, Any], key: Key, allowed: tuple[str, ...], name: str = "status", *, required: bool = False) -> None:
+    if name in data and data[name] not in allowed:
+        shape.bad((*key, name), f"must be one of {', '.join(allowed)}, not {_shown(data[name])}")
+    elif required and name not in data:
+        shape.bad((*key, name), f"is missing: one of {', '.join(allowed)}")
+
+
+def _item(shape: _Shape, item: Any, key: Key, ids: dict[str, Key], statuses: tuple[str, ...] = STATUSES) -> None:
     item = shape.table(item, key, _ITEM)
     if item is None:
         return
@@ -212,8 +221,7 @@ def _item(shape: _Shape, item: Any, key: Key, ids: dict[str, Key]) -> None:
     shape.number(item, "votes", key)
     shape.date(item, "due", key, text=True)  # typed by hand, often quoted
     _given(shape, item, _GIVEN, key)
-    if "status" in item and item["status"] not in STATUSES:
-        shape.bad((*key, "status"), f"must be one of {', '.join(STATUSES)}, not {_shown(item['status'])}")
+    _status(shape, item, key, statuses)
     if "id" in item and (not isinstance(item["id"], str) or not item["id"].strip()):
         shape.bad((*key, "id"), f"must be text such as 'A3', not {_shown(item['id'])}")
     else:
@@ -298,14 +306,15 @@ def _section(shape: _Shape, section: Any, key: Key, ids: dict[str, Key]) -> None
     if entries_key is None or entries_key not in section:
         return
     entries = shape.tables(section[entries_key], (*key, entries_key))
-    if kind in _ENTRY_TYPES and _well_formed(kind, entries):
+    statuses = AGREEMENT_STATUSES if section.get("agreements") is True else STATUSES
+    if kind in _ENTRY_TYPES and _well_formed(kind, entries, statuses):
         for index, entry in enumerate(entries):
             if "id" in entry:
                 _unique(shape, entry, (*key, entries_key, index), ids)
         return
     for index, entry in enumerate(entries):
         if kind == "items":
-            _item(shape, entry, (*key, entries_key, index), ids)
+            _item(shape, entry, (*key, entries_key, index), ids, statuses)
         else:
             _entry(shape, kind, entry, (*key, entries_key, index), points)
 
@@ -368,9 +377,18 @@ def problems(record: dict[str, Any]) -> list[PostmortemError]:
         agreed = shape.table(agreed, key, _AGREED)
         if agreed is not None:
             shape.text(agreed, "text", key, required=True)
-            for name in ("project", "source"):
+            for name in ("project", "source", "notes"):
                 shape.text(agreed, name, key)
             shape.date(agreed, "date", key)
+            _status(shape, agreed, key, AGREEMENT_STATUSES)
+            for name in OUTCOMES:
+                shape.number(agreed, name, key)
+            for number, said in enumerate(shape.tables(agreed.get("answers", []), (*key, "answers"))):
+                said = shape.table(said, (*key, "answers", number), {"name", "outcome", "note"})
+                if said is not None:
+                    shape.text(said, "name", (*key, "answers", number))
+                    shape.text(said, "note", (*key, "answers", number))
+                    _status(shape, said, (*key, "answers", number), OUTCOMES, "outcome", required=True)
     for index, person in enumerate(shape.tables(record.get("participants", []), ("participants",))):
         person = shape.table(person, ("participants", index), {"name", "role"})
         if person is not None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from postmortem.errors import PostmortemError
-from postmortem.escape import plain
+from postmortem.escape import plain, shell
 
 
 @dataclass
@@ -100,7 +100,7 @@ def _lines(person: Person) -> list[str]:
         lines.append("Not answered yet:")
         for entry in person.unanswered:
             draft = "; your draft is not finished" if entry["draft"] else ""
-            lines.append(f"  {plain(entry['project'])} ({_deadline(entry)}{draft}): postmortem start {plain(entry['folder'])}")
+            lines.append(f"  {plain(entry['project'])} ({_deadline(entry)}{draft}): postmortem start {shell(entry['folder'])}")
     return lines
 
 

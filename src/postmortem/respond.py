@@ -13,7 +13,7 @@ from postmortem.errors import Interrupted, PostmortemError, about
 from postmortem.questionsets import QuestionSet
 from postmortem.session import Response, Session
 
-ANSWER_KEYS = ("schema_version", "name", "role", "answers")
+ANSWER_KEYS = ("schema_version", "name", "role", "answers", "agreements")
 
 
 def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str | None, role: str | None) -> Response:
@@ -30,8 +30,11 @@ def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str
         if not isinstance(given_role, str):
             raise PostmortemError("role must be a string", key=("role",))
         checked = answers_mod.check_answers(qset, data.get("answers", {}))
+        agreements = answers_mod.check_agreements(data.get("agreements", []))
         given_name = session_mod.check_name(given_name)
-    return Response(given_name, given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions])
+    return Response(
+        given_name, given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions], agreements=agreements
+    )
 
 
 def interview(
@@ -41,6 +44,7 @@ def interview(
 
     Every answer is on disk as soon as it is given; `tell` gets a line saying which of the three it is.
     """
+    from postmortem import agreements
     from postmortem import interview as interview_mod
     from postmortem import nudges as nudges_mod
 
@@ -62,7 +66,9 @@ def interview(
     try:
         session_mod.save_response(folder, response)
         nudge = nudges_mod.for_interview(folder, session.invited, session.nudges, no_nudges) or None
-        (interview_mod.edit if editing else interview_mod.run)(qset, response, lambda r: session_mod.save_response(folder, r), nudge)
+        in_force = agreements.to_ask(folder, session.project, session.date)
+        ask = interview_mod.edit if editing else interview_mod.run
+        ask(qset, response, lambda r: session_mod.save_response(folder, r), nudge, in_force)
     except (KeyboardInterrupt, EOFError):
         raise Interrupted(f"Stopped. Your answers so far are saved in {path}; run the same command to continue.") from None
     return path, response

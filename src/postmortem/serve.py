@@ -52,6 +52,7 @@ FIELD_LABELS = {
 }
 LIST_FIELDS = {"people": PEOPLE_FIELDS, "events": EVENT_FIELDS}
 _ROW_KEY = re.compile(r"^([A-Za-z_]\w*)-(\d{1,4})-([A-Za-z_]\w*)$")
+_AGREED_KEY = re.compile(r"^agreed:(\d{1,4}):(text|outcome|note)$")  # no question id has a colon
 
 
 def check_writable(folder: Path) -> Session:
@@ -136,6 +137,28 @@ def parse_form(qset: QuestionSet, form: dict[str, str]) -> dict[str, Any]:
         if text:
             raw[question.id] = int(text) if question.kind == "rating" and text.isdigit() else text
     return raw
+
+
+def parse_agreements(form: dict[str, str]) -> list[dict[str, str]]:
+    """What the form says of the agreements in force, as an answers file's [[agreements]] (a skipped one left out)."""
+    rows: dict[int, dict[str, str]] = {}
+    for key, text in form.items():
+        match = _AGREED_KEY.match(key)
+        if match:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = text.strip()
+    return [{k: v for k, v in row.items() if v} for _, row in sorted(rows.items()) if row.get("outcome")]
+
+
+def agreement_views(folder: Path, session: Session, said: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Each agreement in force the form asks about (agreements.to_ask), with what was said of it."""
+    from postmortem import agreements
+
+    given = {answers_mod.same_wording(a.get("text", "")): a for a in said}
+    return [
+        {"text": text, "outcome": given.get(answers_mod.same_wording(text), {}).get("outcome", ""),
+         "note": given.get(answers_mod.same_wording(text), {}).get("note", "")}
+        for text in agreements.to_ask(folder, session.project, session.date)
+    ]
 
 
 def _entry(question: Question, cells: dict[str, str]) -> dict[str, Any]:
@@ -329,13 +352,14 @@ def create_app(folder: Path, keys: Keys) -> Any:
     def person_page(session: Session, qset: QuestionSet, response: Response, answers: dict[str, Any], *,
                     errors: dict[str, str] | None = None, nudges: dict[tuple[str, int], str] | None = None,
                     seen: set[str] | None = None, more: str = "", notice: str = "", vote_error: str = "",
-                    role: str | None = None, status_code: int = 200) -> HTMLResponse:
+                    role: str | None = None, said: list[dict[str, str]] | None = None, status_code: int = 200) -> HTMLResponse:
         path = person_path(response.slug)
         errors = errors or {}
+        agreed = agreement_views(folder, session, response.agreements if said is None else said)
         return page(
             "person.html.j2", status_code,
             session=session, qset=qset, response=response, role=response.role if role is None else role,
-            questions=views(qset, answers, errors, nudges or {}, more), errors=errors, nudges=nudges or {},
+            questions=views(qset, answers, errors, nudges or {}, more), errors=errors, nudges=nudges or {}, agreements=agreed,
             seen=sorted(seen or ()),
             action=link(path), csrf=csrf(path), vote_action=link(f"{path}/vote"), vote_csrf=csrf(f"{path}/vote"),
             actions=actions_for_vote(response), votes=response.votes or {}, notice=notice, vote_error=vote_error,
@@ -387,25 +411,29 @@ def create_app(folder: Path, keys: Keys) -> Any:
 
     def save(session: Session, qset: QuestionSet, response: Response, form: _Form) -> tuple[str, Any]:
         """Check and save what was posted: ("saved", kind), or ("again", the page's arguments)."""
-        raw = parse_form(qset, form)
+        raw, said = parse_form(qset, form), parse_agreements(form)
         action = form.get("action", "draft")
         role = "" if session.anonymous else form.get("role", response.role).strip()
         if action.startswith("more:"):
-            return "again", {"answers": raw, "more": action[5:], "role": role}
+            return "again", {"answers": raw, "more": action[5:], "role": role, "said": said}
         valid, errors = check_each(qset, raw)
+        try:
+            agreed = answers_mod.check_agreements(said)
+        except PostmortemError as err:
+            agreed, errors["agreements"] = response.agreements, err.detail
         seen = set(form.getlist("nudged"))
         found = find_nudges(session, qset, response, valid, seen, nudges_mod.enabled(session.nudges))
         submitting = action == "submit" or response.complete  # a finished response is never turned back into a draft
         if errors or found or not submitting:
             if not response.complete:  # a draft keeps what is valid, and the earlier answer where the new one is not
                 kept = {q.id: valid.get(q.id, response.answers.get(q.id) if q.id in errors else None) for q in qset.questions}
-                draft = Response(response.name, role, {k: v for k, v in kept.items() if v is not None}, votes=response.votes)
+                draft = Response(response.name, role, {k: v for k, v in kept.items() if v is not None}, votes=response.votes, agreements=agreed)
                 draft.done = list(draft.answers)
                 session_mod.save_response(folder, draft)
             if errors or found:
-                return "again", {"answers": raw, "errors": errors, "nudges": found, "seen": seen, "role": role}
+                return "again", {"answers": raw, "errors": errors, "nudges": found, "seen": seen, "role": role, "said": said}
             return "saved", "draft"
-        complete = respond.from_answers({"answers": raw}, qset, "the form", response.name, role)
+        complete = respond.from_answers({"answers": raw, "agreements": said}, qset, "the form", response.name, role)
         complete.votes = response.votes
         session_mod.save_response(folder, complete)
         return "saved", "submitted"

@@ -209,6 +209,7 @@ class Response:
     done: list[str] = field(default_factory=list)
     updated: dt.datetime | None = None
     votes: dict[str, int] | None = None  # dots per action id; None: not read, save_response keeps the file's
+    agreements: list[dict[str, str]] = field(default_factory=list)  # whether each agreement in force held (answers.check_agreements)
 
     @property
     def slug(self) -> str:
@@ -225,6 +226,8 @@ class Response:
         if not self.complete:
             data["done"] = self.done
         data["answers"] = answers_mod.to_toml(self.answers)
+        if self.agreements:
+            data["agreements"] = self.agreements
         if self.votes:
             data["votes"] = dict(self.votes)
         return data
@@ -244,7 +247,7 @@ def response_paths(folder: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.toml") if not p.name.startswith("."))
 
 
-RESPONSE_KEYS = ("schema_version", "name", "role", "status", "updated", "done", "answers", "votes")
+RESPONSE_KEYS = ("schema_version", "name", "role", "status", "updated", "done", "answers", "agreements", "votes")
 
 
 def _name_field(data: dict[str, Any], key: str = "name") -> str:
@@ -295,6 +298,7 @@ def parse_response(
         votes = kept(every, _votes, data, dots)
         name = kept(every, _name_field, data)
         answers = kept(every, answers_mod.check_answers, qset, data.get("answers", {}), every)
+        agreements = kept(every, answers_mod.check_agreements, data.get("agreements", []), every)
     return Response(
         name=name or "",
         role=(role or "").strip(),
@@ -303,6 +307,7 @@ def parse_response(
         done=done or [],
         updated=updated,
         votes=votes or {},
+        agreements=agreements or [],
     )
 
 

@@ -12,13 +12,12 @@ user's config folder, or --config):
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from postmortem import escape
 from postmortem.errors import PostmortemError, about
-from postmortem.followup import Found, items_of
+from postmortem.followup import Found, due_date, items_of
 
 TRACKERS = ("github", "gitlab", "jira-csv")
 LABEL = "postmortem"
@@ -69,11 +68,6 @@ def unlinked(found: list[Found], rows: list[dict[str, Any]]) -> list[tuple[Found
     return [(entry, item) for entry, item in items_of(found, rows) if not item.get("link")]
 
 
-def _due(item: dict[str, Any]) -> dt.date | None:
-    due = item.get("due")
-    return due if isinstance(due, dt.date) else None
-
-
 def _raised_by(item: dict[str, Any]) -> str:
     names = [str(n) for n in item.get("raised_by") or []]
     if names:
@@ -107,8 +101,9 @@ def issue_argv(tracker: str, entry: Found, item: dict[str, Any], people: dict[st
     if assignee:
         argv += ["--assignee", assignee]
     if tracker == "gitlab":
-        if _due(item):
-            argv += ["--due-date", _due(item).isoformat()]
+        due = due_date(item.get("due"))
+        if due:
+            argv += ["--due-date", due.isoformat()]
         argv.append("--yes")
     return argv
 
@@ -137,14 +132,11 @@ def script(tracker: str, actions: list[tuple[Found, dict[str, Any]]], people: di
 
 
 def jira_csv(actions: list[tuple[Found, dict[str, Any]]], people: dict[str, Any]) -> str:
-    """The CSV Jira's importer takes: Summary, Description, Assignee, Due date, Labels; every
-    text cell through escape.spreadsheet."""
-    import csv
-    import io
+    """The CSV Jira's importer takes: Summary, Description, Assignee, Due date, Labels; written as
+    every CSV of actions is (followup.to_csv)."""
+    from postmortem.followup import to_csv
 
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(JIRA_COLUMNS)
+    rows = []
     for entry, item in actions:
         raised = _raised_by(item)
         description = f"Action {item['id']} of the post-mortem {entry.project} ({entry.date})."
@@ -152,10 +144,10 @@ def jira_csv(actions: list[tuple[Found, dict[str, Any]]], people: dict[str, Any]
             description += f" Raised by: {raised}."
         if item.get("wordings"):
             description += " In the participants' words: " + "; ".join(map(str, item["wordings"])) + "."
-        due = _due(item)
-        cells = [str(item.get("text", "")), description, login(people, str(item.get("owner") or ""), "jira")]
-        writer.writerow([*map(escape.spreadsheet, cells), due.isoformat() if due else "", LABEL])
-    return out.getvalue()
+        due = due_date(item.get("due"))
+        cells = [str(item.get("text", "")), description, login(people, str(item.get("owner") or ""), "jira"), due or "", LABEL]
+        rows.append(dict(zip(JIRA_COLUMNS, cells)))
+    return to_csv(rows, JIRA_COLUMNS)
 
 
 def set_link(found: list[Found], reference: str, url: str) -> str:
