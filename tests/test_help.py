@@ -70,7 +70,7 @@ def test_one_name_per_kind_of_value(metavar: str, which) -> None:
     [
         ("render", "--to", cli.TARGETS),
         ("publish", "--style", publish.STYLES),
-        ("edit", "--status", record.STATUSES),
+        ("edit", "--status", record.STATUSES + record.AGREEMENT_STATUSES),
         ("actions", "--to", trackers.TRACKERS),
     ],
 )

@@ -126,7 +126,9 @@ def test_who_was_not_heard_from_is_found_in_linear_time() -> None:
     from postmortem.merge import not_heard_from
 
     def took(count: int) -> float:
-        responses = [SimpleNamespace(name=f"Person {n}", complete=n % 3 != 0, answers={"q": "x" if n % 2 else ""}) for n in range(count)]
+        responses = [
+            SimpleNamespace(name=f"Person {n}", complete=n % 3 != 0, answers={"q": "x" if n % 2 else ""}, agreements=[]) for n in range(count)
+        ]
         session = SimpleNamespace(invited=[f"person {n}" for n in range(0, 2 * count, 2)])
         started = time.perf_counter()
         silent = not_heard_from(session, responses)
