@@ -171,28 +171,6 @@ def _main(
     """Turn the end of a project into lessons a team acts on: interview, merge, report."""
 
 
-def _read_answers(source: str) -> tuple[dict, str]:
-    from postmortem import store
-
-    if source == "-":
-        return store.parse_limited(sys.stdin.buffer.read(store.MAX_BYTES + 1), "<stdin>"), "<stdin>"
-    return store.read_toml(Path(source)), source
-
-
-def _invite(folder: Path, names: Optional[list[str]], deadline=None) -> None:
-    """The facilitator's set-up of an existing session: who is invited, by when answers are due."""
-    from postmortem import escape
-    from postmortem import session as session_mod
-
-    if names:
-        added = session_mod.add_invitees(folder, names)
-        shown = ", ".join(escape.plain(n) for n in added)
-        _say(f"Invited {shown}." if added else "Everyone named was invited already.")
-    if deadline:
-        session_mod.set_deadline(folder, deadline)
-        _say(f"Answers are due by {deadline}.")
-
-
 @commands.command()
 @_handled()
 def start(
@@ -225,86 +203,14 @@ def start(
       postmortem start retro/ --project "Colorado office compliance rollout" --format classic
       postmortem start retro/ --name Linda --answers linda.toml
     """
-    from postmortem import answers as answers_mod
-    from postmortem import questionsets, respond, session as session_mod
+    from postmortem import start as start_mod
 
-    folder = directory
-    existing = (folder / session_mod.SESSION_FILE).exists()
-    session_date = answers_mod.parse_date(date, "--date") if date else None
-    due_by = answers_mod.parse_date(deadline, "--deadline") if deadline else None
-    private = session_mod.load_session(folder).anonymous if existing else anonymous
-    if existing and anonymous and not private:
-        raise PostmortemError("this post-mortem is not anonymous; --anonymous only applies when creating one", path=folder)
-    if token is not None and not private:
-        raise PostmortemError("--token is for anonymous post-mortems; give your --name")
-    if commit:  # before anything is asked or written: nobody answers for a commit that cannot happen
-        from postmortem import gitshare
-
-        gitshare.check_work_tree(folder)
-    if (invite or due_by or no_input and not existing) and answers is None and name is None:  # the facilitator's set-up: no interview
-        if not existing:
-            if not project:
-                raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
-            session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
-            _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-        _invite(folder, invite, due_by)
-        return
-    interactive = answers is None and not no_input
-    if interactive:
-        from postmortem import interview
-
-        if not interview.can_prompt():
-            raise PostmortemError(
-                "standard input is not a terminal, so there is nobody to interview; "
-                "run this in a terminal, or pass --answers FILE (- for stdin)"
-            )
-        with interview.terminal():
-            if existing:
-                session = session_mod.load_session(folder)
-            else:
-                if project is None:
-                    project = interview.ask_text("Project name")
-                if format is None:
-                    choices = [f"{i}: {questionsets.load(i).description}" for i in questionsets.known_ids()]
-                    default = next(c for c in choices if c.startswith("classic:"))
-                    format = interview.ask_select("Question set", choices, default=default).split(":")[0]
-                session = session_mod.create_session(folder, project, format, session_date, anonymous)
-                _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-            _invite(folder, invite, due_by)
-            if private:
-                name, role = _anonymous_name(folder, token, name, role), ""
-            elif name is None:
-                name = respond.ask_name(session, _say)
-            path, _ = respond.interview(session, name, role, no_nudges=no_nudges, tell=_say)
-        _say(f"Thank you. Your answers are in {path}.")
-        if commit:
-            _say(gitshare.commit_response(session, path, name, created=not existing))
-        return
-
-    if answers is None:
-        raise PostmortemError("--no-input needs --answers FILE (- for stdin)")
-    data, source = _read_answers(answers)
-    if existing:
-        session = session_mod.load_session(folder)
-        qset = session.question_set()
-    else:
-        if not project:
-            raise PostmortemError(f"no post-mortem in {folder} yet: give --project (and --format) to create it")
-        qset = questionsets.load(format or "classic")
-    if private:
-        name, role = _anonymous_name(folder, token, name, role), ""
-    response = respond.from_answers(data, qset, source, name, role)
-    if not existing:
-        session = session_mod.create_session(folder, project, format or "classic", session_date, anonymous)
-        _say(f"Created {session.path} for {session.project!r} ({session.format}).")
-    _invite(folder, invite, due_by)
-    path = session_mod.save_response(folder, response)
-    from postmortem.escape import plain
-
-    whose = "your" if private else f"{plain(response.name)}'s"
-    _say(f"Saved {whose} answers in {path}.")
-    if commit:
-        _say(gitshare.commit_response(session, path, response.name, created=not existing))
+    start_mod.run(
+        start_mod.Request(
+            directory, project, format, date, name, role, answers, no_input, no_nudges, commit, tuple(invite or ()), anonymous, token, deadline
+        ),
+        tell=_say,
+    )
 
 
 @commands.command()
@@ -882,22 +788,6 @@ def import_(
     _say(f"Imported {len(paths)} response(s) from {escape.plain(str(export))} into {where}.")
     if session.anonymous:
         _say("Each is filed under a new random token, so importing this export again would add its rows again.")
-
-
-def _anonymous_name(folder: Path, token: Optional[str], name: Optional[str], role: Optional[str]) -> str:
-    """The token this anonymous response is filed under (in place of a name), and how to keep it."""
-    from postmortem import session as session_mod
-
-    chosen = session_mod.token_for(folder, token)
-    ignored = "name and role are" if role else "name is"
-    if token is None:
-        _say(
-            f"This post-mortem is anonymous: your {ignored} not kept. Your answers are filed under the token {chosen}; "
-            f"keep it to change them (postmortem start {folder} --token {chosen}) or to vote (postmortem vote {folder} --token {chosen})."
-        )
-    elif name or role:
-        _say(f"This post-mortem is anonymous: your {ignored} not kept.")
-    return chosen
 
 
 def main() -> None:
