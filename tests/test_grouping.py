@@ -128,6 +128,7 @@ def test_a_typo_of_a_little_word_is_that_word_and_keeps_its_negation() -> None:
     assert grouping.key("Nobdoy owned the rollback becuase the plan was late") == grouping.key("Nobody owned the rollback because the plan was late")
     assert grouping.meaning("Nobdoy owned the rollback").negated == grouping.meaning("Nobody owned the rollback").negated != frozenset()
     assert grouping.key("The trial ran late") != grouping.key("The trail ran late")  # two words, neither a little one
+    assert "three" in grouping.meaning("Three people left").words  # a word of its own, not "there" misspelt
 
 
 def test_scripts_without_spaces_are_compared_by_characters() -> None:

@@ -266,8 +266,9 @@ _STOPS = itemgetter(_Token._fields.index("stops"))
 
 def _function_word(folded: str, tables: _Tables) -> str | None:
     """The stop word, negation or contrast that folded is a typo of (two neighbouring letters
-    swapped), for words of _TYPO_LENGTH letters or more that are none of them themselves."""
-    if len(folded) < _TYPO_LENGTH or folded in tables.function_words or not folded.isalpha():
+    swapped), for words longer than _TYPO_LENGTH letters that are none of them themselves (a
+    shorter one may be a word of its own: "three" is not "there")."""
+    if len(folded) <= _TYPO_LENGTH or folded in tables.function_words or not folded.isalpha():
         return None
     for k in range(len(folded) - 1):
         swapped = folded[:k] + folded[k + 1] + folded[k] + folded[k + 2 :]
