@@ -1,8 +1,9 @@
 """The interactive interview, driven through the real questionary prompts in-process.
 
-Keystrokes go in through a prompt_toolkit pipe input; the screen is captured from the app
-session's output. The CLI is invoked with typer's CliRunner inside that app session, so what
-is checked here is what `postmortem start` does for a person at a keyboard.
+Keystrokes go in through prompt_toolkit's public pipe input (`create_pipe_input`, made the app
+session's input with `create_app_session`); the CLI runs inside typer's CliRunner isolation, and the
+screen is what it wrote on stderr, where the interview puts its prompts. So what is checked here is
+what `postmortem start` does for a person at a keyboard.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import subprocess
 import sys
 import threading
+import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +24,7 @@ from typing import Any
 import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from postmortem.cli import app
 
@@ -75,9 +76,17 @@ FULL_ANSWERS: dict[str, Any] = {
 
 
 @dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+    output: str  # both, interleaved as written
+
+
+@dataclass
 class Run:
     result: Result
-    screen: str  # everything the prompts drew, as plain text
+    screen: str  # everything the prompts drew, as plain text (the command's stderr)
     hung: bool  # the interview waited for keys that never came
 
     @property
@@ -86,33 +95,42 @@ class Run:
 
 
 @contextmanager
-def _watchdog(inp: Any, seconds: float) -> Iterator[threading.Event]:
-    """Close the input if the command still waits after `seconds`, so a test fails instead of hanging."""
-    fired = threading.Event()
+def _watchdog(inp: Any, output: io.BytesIO) -> Iterator[threading.Event]:
+    """Close the input once the command has written nothing for WATCHDOG_SECONDS: it waits for keys
+    that never come, and the test fails instead of hanging. Idleness, not total time: a loaded machine
+    that is slow but keeps drawing prompts is not cut short."""
+    fired, finished = threading.Event(), threading.Event()
 
-    def fire() -> None:
-        fired.set()
-        inp.close()
+    def watch() -> None:
+        size, since = -1, time.monotonic()
+        while not finished.wait(0.05):
+            if output.tell() != size:
+                size, since = output.tell(), time.monotonic()
+            elif time.monotonic() - since > WATCHDOG_SECONDS:
+                fired.set()
+                inp.close()
+                return
 
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    timer.start()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     try:
         yield fired
     finally:
-        timer.cancel()
+        finished.set()
+        watcher.join()
 
 
 def drive(args: list[str], keys: str) -> Run:
-    """Run `postmortem ARGS` with `keys` typed at the prompts; the screen goes to a buffer."""
-    screen = io.StringIO()
-    with create_pipe_input() as inp, create_app_session(input=inp, output=PlainTextOutput(screen)):
+    """Run `postmortem ARGS` with `keys` typed at the prompts."""
+    with create_pipe_input() as inp, create_app_session(input=inp), CliRunner().isolation() as (out, err, both):
         inp.send_text(keys)
-        with _watchdog(inp, WATCHDOG_SECONDS) as fired:
-            result = CliRunner().invoke(app, args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Run(result, screen.getvalue(), fired.is_set())
+        with _watchdog(inp, err) as fired:
+            try:
+                app(args, prog_name="postmortem")
+            except SystemExit as end:
+                code = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
+        result = Result(code, *(stream.getvalue().decode() for stream in (out, err, both)))
+    return Run(result, result.stderr, fired.is_set())
 
 
 def start_args(folder: Path, name: str = "Ann", role: str | None = "QA") -> list[str]:
@@ -159,27 +177,47 @@ def test_whole_classic_interview_through_the_cli(tmp_path: Path) -> None:
     assert run.result.stdout == ""
 
 
-def test_without_a_chosen_output_prompts_go_to_stderr(tmp_path: Path) -> None:
-    """Only the input is given (as on a terminal with stdout piped): `terminal()` puts prompts on stderr."""
-    from prompt_toolkit.application.current import AppSession, _current_app_session
-
+def test_prompts_go_to_stderr_and_stdout_stays_empty(tmp_path: Path) -> None:
     folder = tmp_path / "retro"
-    with create_pipe_input() as inp:
-        token = _current_app_session.set(AppSession(input=inp))  # a fresh session: input only, no output
-        try:
-            inp.send_text(lines("", "", "") + lines("", "") + "6" + ENTER + "6" + ENTER)  # nothing in any list, ratings skipped
-            with _watchdog(inp, WATCHDOG_SECONDS) as fired:
-                result = CliRunner().invoke(app, start_args(folder))
-        finally:
-            _current_app_session.reset(token)
-    assert not fired.is_set()
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout == ""
+    run = drive(start_args(folder), lines("", "", "") + lines("", "") + "6" + ENTER + "6" + ENTER)  # nothing in any list, ratings skipped
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert run.result.stdout == ""
     for prompt in ("What went well?", "(6/7) Ratings", "Overall, how did this project go for you?"):
-        assert prompt in result.stderr
+        assert prompt in run.result.stderr
     data = read(response_file(folder))
     assert data["status"] == "complete"
     assert "rating" not in data["answers"] and "takeaways" not in data["answers"]
+
+
+def test_the_interview_uses_no_private_attribute_of_prompt_toolkit() -> None:
+    import ast
+
+    import postmortem.interview
+
+    tree = ast.parse(Path(postmortem.interview.__file__).read_text(encoding="utf-8"))
+    private = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr.startswith("_")]
+    assert private == []
+
+
+def test_a_slow_interview_that_keeps_drawing_is_not_cut_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watchdog watches for idleness: an interview longer than WATCHDOG_SECONDS in all, but never
+    silent that long, finishes."""
+    import postmortem.interview
+
+    monkeypatch.setattr(sys.modules[__name__], "WATCHDOG_SECONDS", 1.5)
+    say = postmortem.interview.say
+
+    def slow_say(text: str, style: str = "") -> None:
+        time.sleep(0.15)
+        say(text, style)
+
+    monkeypatch.setattr(postmortem.interview, "say", slow_say)
+    folder = tmp_path / "retro"
+    run = drive(start_args(folder), WENT_WELL + WENT_POORLY + IMPROVEMENTS + STAKEHOLDERS + TAKEAWAYS + RATING)
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert read(response_file(folder))["answers"] == FULL_ANSWERS
 
 
 @pytest.mark.parametrize(

@@ -24,26 +24,30 @@ LIST_KINDS = ("items", "people", "scores", "events")
 Nudge = Callable[[Question, str, Response], str]  # a follow-up on a new entry (nudges.Nudger); returns the text to keep
 
 
-def _has_explicit_session() -> bool:
-    from prompt_toolkit.application.current import get_app_session
-
-    return get_app_session()._input is not None  # set by create_app_session(input=...), as tests do
-
-
 def can_prompt() -> bool:
-    """True on a terminal, or when the caller supplied prompt_toolkit an input of its own."""
-    return sys.stdin.isatty() or _has_explicit_session()
+    """True when someone can answer the prompts: standard input is a terminal, or it is no file at all (a
+    program running the command in-process) and prompt_toolkit's session was given an input of its own
+    (`create_app_session(input=...)`, as the tests do with `create_pipe_input`). A file or pipe that is
+    not a terminal is nobody to interview: those answers come with --answers."""
+    import io
+
+    if sys.stdin.isatty():
+        return True
+    try:
+        sys.stdin.fileno()
+    except io.UnsupportedOperation:
+        from prompt_toolkit.application import get_app_session
+
+        return not get_app_session().input.closed  # prompt_toolkit's stand-in for no input is closed
+    return False
 
 
 @contextmanager
 def terminal() -> Iterator[None]:
-    """Send prompts to stderr unless the caller chose an output for them already."""
-    from prompt_toolkit.application.current import create_app_session, get_app_session
+    """Prompts and the interview's lines go to stderr, never to stdout; the input stays the session's."""
+    from prompt_toolkit.application import create_app_session
     from prompt_toolkit.output import create_output
 
-    if get_app_session()._output is not None:
-        yield
-        return
     with create_app_session(output=create_output(stdout=sys.stderr)):
         yield
 
