@@ -134,7 +134,8 @@ def test_ctrl_c_in_a_terminal_keeps_a_draft_and_resumes(tmp_path: Path) -> None:
 
     child = spawn(folder)
     try:
-        child.expect_exact("Resuming where you left off: 1 of 7")
+        child.expect_exact("Resuming your draft")
+        child.expect_exact("1 of 7 questions answered")
         child.expect_exact("(2/7) What went poorly")
         child.expect_exact("1. Unannounced drop-ins")
         answer(child, "2.", "Staff worked early and late\r")
@@ -150,6 +151,7 @@ def test_ctrl_c_in_a_terminal_keeps_a_draft_and_resumes(tmp_path: Path) -> None:
         child.close(force=True)
     assert status == 0
     assert "What went well" not in transcript(child)  # finished questions are not asked again
+    assert transcript(child).count("Resuming") == 1  # said once
     final = read(path)
     assert final["status"] == "complete"
     assert final["answers"]["went_well"] == ["The VP set expectations up front"]

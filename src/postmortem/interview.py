@@ -255,9 +255,7 @@ def _finish_last(question: Question, response: Response, save: Callable[[], None
 def run(qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None) -> Response:
     """Interview for every question not yet done; the response is saved after each answer."""
     pending = [q for q in qset.questions if q.id not in response.done]
-    if response.done and pending:
-        say(f"Resuming where you left off: {len(response.done)} of {len(qset.questions)} questions answered.", "bold")
-    elif qset.intro:
+    if not response.done and qset.intro:  # a resumed draft is announced by the caller (respond.interview)
         say(qset.intro.strip(), "italic")
     for question in pending:
         number = qset.questions.index(question) + 1
