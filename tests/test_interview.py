@@ -460,3 +460,34 @@ def test_a_resumed_interview_asks_the_role_it_was_stopped_at(tmp_path: Path) -> 
     assert_no_hang(resumed)
     assert resumed.code == 0, resumed.result.stderr
     assert read(response_file(folder))["answers"]["stakeholders"] == [{"name": "Jessica", "role": "VP", "interest": "Compliance"}]
+
+
+def test_an_answer_over_several_lines_reaches_the_response_file_the_record_and_the_report(tmp_path: Path) -> None:
+    """A line ending in a backslash goes on to the next line of the same answer (as in a shell)."""
+    folder = tmp_path / "retro"
+    went_poorly = lines("We missed the printer slot:\\", "the vendor was late,\\", "and nobody noticed", "")
+    takeaways = lines("Book the slot a week ahead.\\", "Check it the day before.")
+    run = drive(start_args(folder), lines("Good", "") + went_poorly + lines("", "") + takeaways + "6" + ENTER + "6" + ENTER)
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert "end a line with \\ to go on to the next" in run.screen
+    answers = read(response_file(folder))["answers"]
+    assert answers["went_poorly"] == ["We missed the printer slot:\nthe vendor was late,\nand nobody noticed"]
+    assert answers["takeaways"] == "Book the slot a week ahead.\nCheck it the day before."
+
+    assert CliRunner().invoke(app, ["merge", str(folder)]).exit_code == 0
+    sections = {section["id"]: section for section in read(folder / "record.toml")["sections"]}
+    assert sections["went_poorly"]["items"][0]["text"] == answers["went_poorly"][0]
+    report = CliRunner().invoke(app, ["render", str(folder)]).stdout
+    assert "We missed the printer slot: the vendor was late, and nobody noticed" in report
+    assert "Book the slot a week ahead. Check it the day before." in report
+
+
+def test_a_backslash_inside_a_line_or_in_a_name_is_kept_as_typed(tmp_path: Path) -> None:
+    folder = tmp_path / "retro"
+    run = drive(start_args(folder, role=None), lines("Ops\\", "Shared drive at \\\\files\\retro", "") + lines("", "", "", "") + "6" + ENTER + "6" + ENTER)
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    data = read(response_file(folder))
+    assert data["role"] == "Ops\\"  # a role is one line: Enter sends it, backslash and all
+    assert data["answers"]["went_well"] == ["Shared drive at \\\\files\\retro"]

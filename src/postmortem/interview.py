@@ -62,10 +62,33 @@ def say(text: str, style: str = "") -> None:
     questionary.print(terminal(text), style=style)
 
 
-def ask_text(message: str, *, default: str = "", instruction: str | None = None, validate: Any = None) -> str:
+LINES_KINDS = ("items", "text", "events")  # answers in free text, which may run over several lines
+LINES_HINT = "An answer may run over several lines: end a line with \\ to go on to the next."
+
+
+def ask_text(
+    message: str, *, default: str = "", instruction: str | None = None, validate: Any = None, lines: bool = False
+) -> str:
+    """The answer, stripped. lines: a free-text answer that may run over several lines: Enter on a line
+    that ends with a backslash starts the next line instead of sending the answer, as in a shell (the
+    interview says so once per question, LINES_HINT). A pasted text keeps its line breaks in any prompt."""
     import questionary
 
-    answer = questionary.text(message, default=default, instruction=instruction, validate=validate).unsafe_ask()
+    from prompt_toolkit.application import get_app
+    from prompt_toolkit.filters import Condition
+    from prompt_toolkit.key_binding import KeyBindings
+
+    continued = KeyBindings()
+    if lines:
+
+        @continued.add("enter", filter=Condition(lambda: get_app().current_buffer.document.text_before_cursor.endswith("\\")))
+        def _(event: Any) -> None:
+            event.current_buffer.delete_before_cursor(1)
+            event.current_buffer.insert_text("\n")
+
+    answer = questionary.text(
+        message, default=default, instruction=instruction, validate=validate, key_bindings=continued
+    ).unsafe_ask()
     return answer.strip()
 
 
@@ -127,7 +150,9 @@ def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], No
             choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=(old or SKIP) if editing else None)
             value = "" if choice == SKIP else choice
         else:
-            value = ask_text(_FIELD_PROMPTS[field], default=str(old or ""), validate=_due if field == "due" else None)
+            value = ask_text(
+                _FIELD_PROMPTS[field], default=str(old or ""), validate=_due if field == "due" else None, lines=field == "instead"
+            )
         if value:
             entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
         else:
@@ -135,11 +160,12 @@ def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], No
         save()
 
 
-def _until_empty(shown: Iterable[str], prompt: Callable[[], str]) -> Iterator[str]:
-    """The entries given so far, then prompt() asked until an empty answer: each answer in turn."""
+def _until_empty(shown: Iterable[str], prompt: Callable[[], str], *, lines: bool = False) -> Iterator[str]:
+    """The entries given so far, then prompt() asked until an empty answer: each answer in turn
+    (lines: an answer may run over several lines, see ask_text)."""
     for line in shown:
         say(line, "fg:ansigray")
-    while answer := ask_text(prompt(), instruction="(empty to finish)"):
+    while answer := ask_text(prompt(), instruction="(empty to finish)", lines=lines):
         yield answer
 
 
@@ -147,7 +173,7 @@ def _ask_items(
     question: Question, entries: list[Any], save: Callable[[], None], nudge: Callable[[str], str] | None = None
 ) -> None:
     shown = [f"  {number}. {plain(entry['text'])}" for number, entry in enumerate(entries, 1)]
-    for text in _until_empty(shown, lambda: f"{len(entries) + 1}."):
+    for text in _until_empty(shown, lambda: f"{len(entries) + 1}.", lines=True):
         entry: dict[str, Any] = {"text": text}
         entries.append(entry)
         save()
@@ -163,7 +189,7 @@ def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
     for time in _until_empty(shown, lambda: "Time (such as 14:02, or 2026-11-18T14:02)"):
         if answers_mod.parse_time(time, dt.date.today()) is None:
             say("  Not a time the report can sort by; it is kept as written and listed after the timed events.", "fg:ansigray")
-        what = ask_text("  What happened?", validate=lambda t: bool(t.strip()) or "Please say what happened")
+        what = ask_text("  What happened?", validate=lambda t: bool(t.strip()) or "Please say what happened", lines=True)
         entries.append({"time": time, "what": what})
         save()
 
@@ -222,7 +248,7 @@ def ask_question(question: Question, response: Response, save: Callable[[], None
         else:
             answers.pop(question.id, None)
     else:
-        text = ask_text(question.prompt, default=answers.get(question.id, ""))
+        text = ask_text(question.prompt, default=answers.get(question.id, ""), lines=True)
         if text and nudge is not None and text != answers.get(question.id):
             answers[question.id] = text
             save()
@@ -252,6 +278,15 @@ def _finish_last(question: Question, response: Response, save: Callable[[], None
     save()
 
 
+def _introduce(question: Question) -> None:
+    """A question's help, the hint for answers over several lines, and a list's prompt."""
+    say(question.help.strip(), "fg:ansigray")
+    if question.kind in LINES_KINDS:
+        say(LINES_HINT, "fg:ansigray")
+    if question.kind in LIST_KINDS:
+        say(question.prompt)
+
+
 def run(qset: QuestionSet, response: Response, save: Callable[[Response], None], nudge: Nudge | None = None) -> Response:
     """Interview for every question not yet done; the response is saved after each answer."""
     pending = [q for q in qset.questions if q.id not in response.done]
@@ -261,9 +296,7 @@ def run(qset: QuestionSet, response: Response, save: Callable[[Response], None],
         number = qset.questions.index(question) + 1
         say("")
         say(f"({number}/{len(qset.questions)}) {question.heading}", "bold")
-        say(question.help.strip(), "fg:ansigray")
-        if question.kind in LIST_KINDS:
-            say(question.prompt)
+        _introduce(question)
         _finish_last(question, response, lambda: save(response))
         ask_question(question, response, lambda: save(response), nudge)
         response.done.append(question.id)
@@ -293,7 +326,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
                 save: Callable[[], None], nudge: Nudge | None) -> bool:
     """Edit one entry in place, each part with its old value as the default; False when emptied (removed)."""
     if question.kind == "items":
-        text = ask_text(f"{number}.", default=entry["text"], instruction=_KEEP_HINT)
+        text = ask_text(f"{number}.", default=entry["text"], instruction=_KEEP_HINT, lines=True)
         if not text:
             return False
         if text != entry["text"]:
@@ -316,7 +349,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
             return False
         entry["time"] = time
         entry["what"] = ask_text(
-            "  What happened?", default=entry["what"], validate=lambda t: bool(t.strip()) or "Please say what happened"
+            "  What happened?", default=entry["what"], validate=lambda t: bool(t.strip()) or "Please say what happened", lines=True
         )
     else:
         team = ask_text(f"{number}. {question.key.capitalize()}", default=entry[question.key], instruction=_KEEP_HINT)
@@ -338,8 +371,6 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
 
 def edit_question(question: Question, response: Response, save: Callable[[], None], nudge: Nudge | None = None) -> None:
     """Show what was given for one question; keep it (the default), edit or remove entries, or add more."""
-    if question.kind in LIST_KINDS:
-        say(question.prompt)
     entries = response.answers.get(question.id) if question.kind in LIST_KINDS else None
     if not entries:  # nothing to keep: asked as new (a text, rating or choice has the earlier answer as default)
         ask_question(question, response, save, nudge)
@@ -364,7 +395,7 @@ def edit(qset: QuestionSet, response: Response, save: Callable[[Response], None]
     for number, question in enumerate(qset.questions, 1):
         say("")
         say(f"({number}/{len(qset.questions)}) {question.heading}", "bold")
-        say(question.help.strip(), "fg:ansigray")
+        _introduce(question)
         edit_question(question, response, lambda: save(response), nudge)
         save(response)
     return response

@@ -239,7 +239,7 @@ class Nudger:
 
         interview.say(f"  {tangible_message(_plain(reason))}", "fg:ansiyellow")
         interview.say(f"  {TANGIBLE_EXAMPLE}", "fg:ansigray")
-        better = interview.ask_text("  Make it tangible", default=text, instruction="(Enter keeps it as it is)")
+        better = interview.ask_text("  Make it tangible", default=text, instruction="(Enter keeps it as it is)", lines=True)
         return better or text
 
     @staticmethod
@@ -250,7 +250,7 @@ class Nudger:
         choice = interview.ask_select("  Keep your words?", [KEEP_WORDS, REWRITE])
         if choice == KEEP_WORDS:
             return text
-        better = interview.ask_text("  What happened, and what made it likely?", default=text)
+        better = interview.ask_text("  What happened, and what made it likely?", default=text, lines=True)
         return better or text
 
 
