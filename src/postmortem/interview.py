@@ -87,7 +87,8 @@ def ask_text(
             event.current_buffer.insert_text("\n")
 
     answer = questionary.text(
-        message, default=default, instruction=instruction, validate=validate, key_bindings=continued
+        message, default=default, instruction=instruction, validate=validate, key_bindings=continued,
+        prompt_continuation=lambda width, *_: " " * width,  # the next lines line up under the first
     ).unsafe_ask()
     return answer.strip()
 
