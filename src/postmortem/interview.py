@@ -1,7 +1,6 @@
 """The interview: questionary prompts for one participant, saving after every answer.
 
-Prompts and help go to the prompt_toolkit session's output (stderr by default, see `terminal`),
-never to stdout. Ctrl-C and Ctrl-D propagate as KeyboardInterrupt and EOFError; since `save`
+Prompts and help go to stderr (see `terminal`), never to stdout. Ctrl-C and Ctrl-D propagate as KeyboardInterrupt and EOFError; since `save`
 was called after every entry, nothing answered before them is lost.
 """
 
