@@ -491,3 +491,21 @@ def test_a_backslash_inside_a_line_or_in_a_name_is_kept_as_typed(tmp_path: Path)
     data = read(response_file(folder))
     assert data["role"] == "Ops\\"  # a role is one line: Enter sends it, backslash and all
     assert data["answers"]["went_well"] == ["Shared drive at \\\\files\\retro"]
+
+
+def test_an_action_type_starts_on_skip_so_enter_alone_records_none() -> None:
+    """The type of an action item (incident set) is optional, like a rating: Enter alone is Skip."""
+    from postmortem import interview, questionsets
+    from postmortem.session import Response
+
+    question = next(q for q in questionsets.load("incident").questions if q.types)
+    assert question.fields == ("owner", "type")
+    response = Response("Ann", "SRE")
+    with create_pipe_input() as inp, create_app_session(input=inp), CliRunner().isolation() as (_, err, _):
+        inp.send_text(lines("Page on-call after 2 minutes", "") + ENTER + ENTER)  # no owner; Enter at the type; no more
+        with _watchdog(inp, err) as fired, interview.terminal():
+            interview.ask_question(question, response, lambda: None)
+        screen = err.getvalue().decode()
+    assert not fired.is_set(), screen
+    assert "What kind of action is it?" in screen
+    assert response.answers == {question.id: [{"text": "Page on-call after 2 minutes"}]}

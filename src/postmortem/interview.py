@@ -142,12 +142,12 @@ _FIELD_PROMPTS = {
 _TYPE_PROMPT = "  What kind of action is it?"
 
 
-def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], None], *, editing: bool = False) -> None:
-    """An item's fields (owner, due, ...), each saved as given; when editing, the old values are the defaults."""
+def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], None]) -> None:
+    """An item's fields (owner, due, ...), each saved as given; values it has already are the defaults."""
     for field in question.fields:
         old = entry.get(field)
         if field == "type":
-            choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=(old or SKIP) if editing else None)
+            choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=old or SKIP)  # Enter alone records nothing
             value = "" if choice == SKIP else choice
         else:
             value = ask_text(
@@ -269,7 +269,7 @@ def _finish_last(question: Question, response: Response, save: Callable[[], None
     if question.kind == "items":
         if question.fields:
             say(f"  {plain(last['text'])}", "fg:ansigray")
-            _ask_fields(question, last, save, editing=True)
+            _ask_fields(question, last, save)
         return
     say(f"  - {plain(last['name'])}", "fg:ansigray")
     last["role"] = ask_text("  Role", default=last.get("role", ""))
@@ -335,7 +335,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
             if nudge is not None:
                 entry["text"] = nudge(question, text, response)
                 save()
-        _ask_fields(question, entry, save, editing=True)
+        _ask_fields(question, entry, save)
     elif question.kind == "people":
         name = ask_text(f"{number}. Name", default=entry["name"], instruction=_KEEP_HINT)
         if not name:
