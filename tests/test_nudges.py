@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from pathlib import Path
 
 import pytest
 import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from postmortem import nudges, questionsets
@@ -107,6 +110,20 @@ def test_blame_on_anyone_named_is_caught_and_false_alarms_are_rare() -> None:
 )
 def test_the_reminder_names_whom_the_answer_blames(text: str, name: str) -> None:
     assert nudges.blamed(text, CORPUS["participants"]) == name
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(["fault", "Dave's", "lazy", "not", "the", "Kyle", "was", "C'est", "culpa", "de", "."]),
+                  st.text(max_size=8)),
+        max_size=12,
+    )
+)
+def test_the_name_a_reminder_gives_is_in_the_answer_or_a_known_name(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    name = nudges.blamed(text, CORPUS["participants"])
+    assert name is None or name in CORPUS["participants"] or name in " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def test_enabled_follows_the_session_setting_and_the_flag() -> None:

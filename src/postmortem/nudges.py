@@ -190,17 +190,21 @@ def vague(text: str) -> str | None:
 class _Word(NamedTuple):
     text: str  # as written, without a possessive 's
     folded: str
+    possessive: bool  # had one: a name ends there ("Dave's Ann")
+    spaced: bool  # only white space since the word before: a name may go on ("Kyle Brown")
 
 
 def _sentences(text: str) -> list[list[_Word]]:
     text = _ELISION.sub(r"\1e ", unicodedata.normalize("NFKC", text).replace("’", "'"))
     sentences = []
     for sentence in _SENTENCE_END.split(text):
-        found = []
+        found, after = [], 0
         for match in _WORD.finditer(sentence):
             word = match.group()
-            word = word[:-2] if word.casefold().endswith("'s") else word  # Dave's, nobody's, it's
-            found.append(_Word(word, word.casefold()))
+            possessive = word.casefold().endswith("'s")  # Dave's, nobody's, it's
+            word = word[:-2] if possessive else word
+            found.append(_Word(word, word.casefold(), possessive, sentence[after : match.start()].isspace()))
+            after = match.end()
         sentences.append(found)
     return sentences
 
@@ -225,7 +229,7 @@ def _people(words: list[_Word], known: list[tuple[str, tuple[str, ...]]]) -> Ite
         match = next(((name, at + len(form)) for name, form in known if folded[at : at + len(form)] == form), None)
         if match is None and _capitalised(words[at]):
             end = at + 1
-            while end < len(words) and _capitalised(words[end]):
+            while end < len(words) and words[end].spaced and not words[end - 1].possessive and _capitalised(words[end]):
                 end += 1
             if at and folded[at - 1] in _NOT_BEFORE_A_NAME:  # "at Harbour Street": neither word is a person
                 at = end
@@ -241,7 +245,7 @@ def _people(words: list[_Word], known: list[tuple[str, tuple[str, ...]]]) -> Ite
 def _capitalised(word: _Word) -> bool:
     return (
         word.text[:1].isupper() and not word.text.isupper() and "'" not in word.text
-        and word.folded not in _small_words() and word.folded not in _NOBODY and word.folded not in _BLAME_WORDS
+        and not any(word.folded in words for words in (_small_words(), _NOBODY, _NEGATIONS, _BLAME_WORDS))
     )
 
 
