@@ -279,12 +279,10 @@ def blamed(text: str, names: Iterable[str]) -> str | None:
 @cache
 def _small_words() -> frozenset[str]:
     """The stop words of every language grouping reads (templates/grouping/languages.toml), and _SMALL_WORDS."""
-    import tomllib
-
+    from postmortem import store
     from postmortem.resources import templates_dir
 
-    with open(templates_dir() / "grouping" / "languages.toml", "rb") as file:
-        languages = tomllib.load(file)
+    languages = store.read_toml(templates_dir() / "grouping" / "languages.toml")
     return _SMALL_WORDS.union(*(entry.get("stopwords", "").split() for entry in languages.values()))
 
 
