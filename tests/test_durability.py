@@ -34,7 +34,7 @@ def typed(question: Question) -> tuple[str, Any]:
         keys, entry = lines(text), {"text": text}
         for field in question.fields:
             if field == "type":
-                keys += ENTER  # the first type offered
+                keys += "1" + ENTER  # the first type, by its key: Enter alone skips
                 entry["type"] = question.types[0]
             else:
                 value = {"owner": "Kyle", "due": "2026-12-15", "instead": "Call ahead"}[field]

@@ -23,6 +23,18 @@ def test_actions_owner_finds_a_person_by_any_part_of_their_name_in_any_case(cli,
         assert result.exit_code == 0 and "Book the printer slot" in result.stdout and "shared checklist" not in result.stdout
 
 
+def test_actions_owner_matches_whole_words_not_pieces_of_them(cli, tmp_path: Path) -> None:
+    folder = tmp_path / "pm"
+    answers = {"improvements": [{"text": "Book the printer slot a week ahead", "owner": "Joanne Hanna"},
+                                {"text": "One shared checklist for the open day", "owner": "Ann"}]}
+    assert cli("start", folder, "--project", "Open day", "--answers", write_answers(tmp_path, "Ann", answers)).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    result = cli("actions", folder, "--owner", "ANN", "--json")
+    assert result.exit_code == 0 and "shared checklist" in result.stdout and "printer slot" not in result.stdout
+    assert "printer slot" in cli("actions", folder, "--owner", "hanna", "--json").stdout
+    assert "printer slot" not in cli("actions", folder, "--owner", "oanne", "--json").stdout
+
+
 def test_edit_with_nothing_to_change_is_an_error_and_changes_nothing(cli, tmp_path: Path) -> None:
     folder = team(cli, tmp_path)
     before = (folder / "record.toml").read_bytes()

@@ -1,8 +1,9 @@
 """The interactive interview, driven through the real questionary prompts in-process.
 
-Keystrokes go in through a prompt_toolkit pipe input; the screen is captured from the app
-session's output. The CLI is invoked with typer's CliRunner inside that app session, so what
-is checked here is what `postmortem start` does for a person at a keyboard.
+Keystrokes go in through prompt_toolkit's public pipe input (`create_pipe_input`, made the app
+session's input with `create_app_session`); the CLI runs inside typer's CliRunner isolation, and the
+screen is what it wrote on stderr, where the interview puts its prompts. So what is checked here is
+what `postmortem start` does for a person at a keyboard.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import subprocess
 import sys
 import threading
+import time
 import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,8 +24,7 @@ from typing import Any
 import pytest
 from prompt_toolkit.application import create_app_session
 from prompt_toolkit.input import create_pipe_input
-from prompt_toolkit.output.plain_text import PlainTextOutput
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from postmortem.cli import app
 
@@ -75,9 +76,17 @@ FULL_ANSWERS: dict[str, Any] = {
 
 
 @dataclass
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+    output: str  # both, interleaved as written
+
+
+@dataclass
 class Run:
     result: Result
-    screen: str  # everything the prompts drew, as plain text
+    screen: str  # everything the prompts drew, as plain text (the command's stderr)
     hung: bool  # the interview waited for keys that never came
 
     @property
@@ -86,33 +95,42 @@ class Run:
 
 
 @contextmanager
-def _watchdog(inp: Any, seconds: float) -> Iterator[threading.Event]:
-    """Close the input if the command still waits after `seconds`, so a test fails instead of hanging."""
-    fired = threading.Event()
+def _watchdog(inp: Any, output: io.BytesIO) -> Iterator[threading.Event]:
+    """Close the input once the command has written nothing for WATCHDOG_SECONDS: it waits for keys
+    that never come, and the test fails instead of hanging. Idleness, not total time: a loaded machine
+    that is slow but keeps drawing prompts is not cut short."""
+    fired, finished = threading.Event(), threading.Event()
 
-    def fire() -> None:
-        fired.set()
-        inp.close()
+    def watch() -> None:
+        size, since = -1, time.monotonic()
+        while not finished.wait(0.05):
+            if output.tell() != size:
+                size, since = output.tell(), time.monotonic()
+            elif time.monotonic() - since > WATCHDOG_SECONDS:
+                fired.set()
+                inp.close()
+                return
 
-    timer = threading.Timer(seconds, fire)
-    timer.daemon = True
-    timer.start()
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
     try:
         yield fired
     finally:
-        timer.cancel()
+        finished.set()
+        watcher.join()
 
 
 def drive(args: list[str], keys: str) -> Run:
-    """Run `postmortem ARGS` with `keys` typed at the prompts; the screen goes to a buffer."""
-    screen = io.StringIO()
-    with create_pipe_input() as inp, create_app_session(input=inp, output=PlainTextOutput(screen)):
+    """Run `postmortem ARGS` with `keys` typed at the prompts."""
+    with create_pipe_input() as inp, create_app_session(input=inp), CliRunner().isolation() as (out, err, both):
         inp.send_text(keys)
-        with _watchdog(inp, WATCHDOG_SECONDS) as fired:
-            result = CliRunner().invoke(app, args)
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
-    return Run(result, screen.getvalue(), fired.is_set())
+        with _watchdog(inp, err) as fired:
+            try:
+                app(args, prog_name="postmortem")
+            except SystemExit as end:
+                code = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
+        result = Result(code, *(stream.getvalue().decode() for stream in (out, err, both)))
+    return Run(result, result.stderr, fired.is_set())
 
 
 def start_args(folder: Path, name: str = "Ann", role: str | None = "QA") -> list[str]:
@@ -159,27 +177,47 @@ def test_whole_classic_interview_through_the_cli(tmp_path: Path) -> None:
     assert run.result.stdout == ""
 
 
-def test_without_a_chosen_output_prompts_go_to_stderr(tmp_path: Path) -> None:
-    """Only the input is given (as on a terminal with stdout piped): `terminal()` puts prompts on stderr."""
-    from prompt_toolkit.application.current import AppSession, _current_app_session
-
+def test_prompts_go_to_stderr_and_stdout_stays_empty(tmp_path: Path) -> None:
     folder = tmp_path / "retro"
-    with create_pipe_input() as inp:
-        token = _current_app_session.set(AppSession(input=inp))  # a fresh session: input only, no output
-        try:
-            inp.send_text(lines("", "", "") + lines("", "") + "6" + ENTER + "6" + ENTER)  # nothing in any list, ratings skipped
-            with _watchdog(inp, WATCHDOG_SECONDS) as fired:
-                result = CliRunner().invoke(app, start_args(folder))
-        finally:
-            _current_app_session.reset(token)
-    assert not fired.is_set()
-    assert result.exit_code == 0, result.stderr
-    assert result.stdout == ""
+    run = drive(start_args(folder), lines("", "", "") + lines("", "") + "6" + ENTER + "6" + ENTER)  # nothing in any list, ratings skipped
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert run.result.stdout == ""
     for prompt in ("What went well?", "(6/7) Ratings", "Overall, how did this project go for you?"):
-        assert prompt in result.stderr
+        assert prompt in run.result.stderr
     data = read(response_file(folder))
     assert data["status"] == "complete"
     assert "rating" not in data["answers"] and "takeaways" not in data["answers"]
+
+
+def test_the_interview_uses_no_private_attribute_of_prompt_toolkit() -> None:
+    import ast
+
+    import postmortem.interview
+
+    tree = ast.parse(Path(postmortem.interview.__file__).read_text(encoding="utf-8"))
+    private = [node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute) and node.attr.startswith("_")]
+    assert private == []
+
+
+def test_a_slow_interview_that_keeps_drawing_is_not_cut_short(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The watchdog watches for idleness: an interview longer than WATCHDOG_SECONDS in all, but never
+    silent that long, finishes."""
+    import postmortem.interview
+
+    monkeypatch.setattr(sys.modules[__name__], "WATCHDOG_SECONDS", 1.5)
+    say = postmortem.interview.say
+
+    def slow_say(text: str, style: str = "") -> None:
+        time.sleep(0.15)
+        say(text, style)
+
+    monkeypatch.setattr(postmortem.interview, "say", slow_say)
+    folder = tmp_path / "retro"
+    run = drive(start_args(folder), WENT_WELL + WENT_POORLY + IMPROVEMENTS + STAKEHOLDERS + TAKEAWAYS + RATING)
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert read(response_file(folder))["answers"] == FULL_ANSWERS
 
 
 @pytest.mark.parametrize(
@@ -245,7 +283,8 @@ def test_ctrl_c_in_a_list_keeps_a_draft_and_the_rerun_resumes(tmp_path: Path) ->
     second = drive(start_args(folder), rest)
     assert_no_hang(second)
     assert second.code == 0, second.result.stderr
-    assert "Resuming where you left off: 1 of 7" in second.screen
+    assert "Resuming your draft" in second.screen and "1 of 7 questions answered" in second.screen
+    assert second.screen.count("Resuming") == 1 and second.screen.count("1 of 7") == 1  # said once
     assert "1. Unannounced drop-ins several times a day" in second.screen  # the entry given, shown back
     assert "(1/7)" not in second.screen and "What went well?" not in second.screen
     assert "(2/7) What went poorly" in second.screen
@@ -306,7 +345,7 @@ def test_resume_after_ctrl_d_at_the_text_question_asks_only_the_rest(tmp_path: P
     second = drive(start_args(folder), TAKEAWAYS + RATING)
     assert_no_hang(second)
     assert second.code == 0, second.result.stderr
-    assert "Resuming where you left off: 4 of 7" in second.screen
+    assert "Resuming your draft" in second.screen and "4 of 7 questions answered" in second.screen
     for asked_before in ("What went well?", "What went poorly?", "What could tangibly improve", "Name (a person"):
         assert asked_before not in second.screen
     assert read(response_file(folder))["answers"] == FULL_ANSWERS
@@ -421,3 +460,52 @@ def test_a_resumed_interview_asks_the_role_it_was_stopped_at(tmp_path: Path) -> 
     assert_no_hang(resumed)
     assert resumed.code == 0, resumed.result.stderr
     assert read(response_file(folder))["answers"]["stakeholders"] == [{"name": "Jessica", "role": "VP", "interest": "Compliance"}]
+
+
+def test_an_answer_over_several_lines_reaches_the_response_file_the_record_and_the_report(tmp_path: Path) -> None:
+    """A line ending in a backslash goes on to the next line of the same answer (as in a shell)."""
+    folder = tmp_path / "retro"
+    went_poorly = lines("We missed the printer slot:\\", "the vendor was late,\\", "and nobody noticed", "")
+    takeaways = lines("Book the slot a week ahead.\\", "Check it the day before.")
+    run = drive(start_args(folder), lines("Good", "") + went_poorly + lines("", "") + takeaways + "6" + ENTER + "6" + ENTER)
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert "end a line with \\ to go on to the next" in run.screen
+    answers = read(response_file(folder))["answers"]
+    assert answers["went_poorly"] == ["We missed the printer slot:\nthe vendor was late,\nand nobody noticed"]
+    assert answers["takeaways"] == "Book the slot a week ahead.\nCheck it the day before."
+
+    assert CliRunner().invoke(app, ["merge", str(folder)]).exit_code == 0
+    sections = {section["id"]: section for section in read(folder / "record.toml")["sections"]}
+    assert sections["went_poorly"]["items"][0]["text"] == answers["went_poorly"][0]
+    report = CliRunner().invoke(app, ["render", str(folder)]).stdout
+    assert "We missed the printer slot: the vendor was late, and nobody noticed" in report
+    assert "Book the slot a week ahead. Check it the day before." in report
+
+
+def test_a_backslash_inside_a_line_or_in_a_name_is_kept_as_typed(tmp_path: Path) -> None:
+    folder = tmp_path / "retro"
+    run = drive(start_args(folder, role=None), lines("Ops\\", "Shared drive at \\\\files\\retro", "") + lines("", "", "", "") + "6" + ENTER + "6" + ENTER)
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    data = read(response_file(folder))
+    assert data["role"] == "Ops\\"  # a role is one line: Enter sends it, backslash and all
+    assert data["answers"]["went_well"] == ["Shared drive at \\\\files\\retro"]
+
+
+def test_an_action_type_starts_on_skip_so_enter_alone_records_none() -> None:
+    """The type of an action item (incident set) is optional, like a rating: Enter alone is Skip."""
+    from postmortem import interview, questionsets
+    from postmortem.session import Response
+
+    question = next(q for q in questionsets.load("incident").questions if q.types)
+    assert question.fields == ("owner", "type")
+    response = Response("Ann", "SRE")
+    with create_pipe_input() as inp, create_app_session(input=inp), CliRunner().isolation() as (_, err, _):
+        inp.send_text(lines("Page on-call after 2 minutes", "") + ENTER + ENTER)  # no owner; Enter at the type; no more
+        with _watchdog(inp, err) as fired, interview.terminal():
+            interview.ask_question(question, response, lambda: None)
+        screen = err.getvalue().decode()
+    assert not fired.is_set(), screen
+    assert "What kind of action is it?" in screen
+    assert response.answers == {question.id: [{"text": "Page on-call after 2 minutes"}]}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+import unicodedata
 from pathlib import Path
 
 import pytest
 import tomli_w
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from postmortem import nudges, questionsets
@@ -80,6 +83,47 @@ def test_blame_on_a_named_person_is_caught(text: str, name: str) -> None:
 )
 def test_neutral_mentions_are_not_blame(text: str) -> None:
     assert nudges.blamed(text, NAMES) is None
+
+
+CORPUS = tomllib.loads((Path(__file__).parent / "data" / "blame-corpus.toml").read_text(encoding="utf-8"))
+
+
+def test_blame_on_anyone_named_is_caught_and_false_alarms_are_rare() -> None:
+    """The corpus (tests/data/blame-corpus.toml): answers in English, German, French and Spanish, most of
+    them naming people who never answered. Measured when written: 45 of 46 caught, no false alarm (the
+    check that knew only participants caught 3 of the first 36)."""
+    names = CORPUS["participants"]
+    caught = [text for text in CORPUS["blaming"] if nudges.blamed(text, names)]
+    alarms = [text for text in CORPUS["not_blaming"] if nudges.blamed(text, names)]
+    assert len(caught) / len(CORPUS["blaming"]) >= 0.9, sorted(set(CORPUS["blaming"]) - set(caught))
+    assert len(alarms) / len(CORPUS["not_blaming"]) <= 0.05, alarms
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("It was Dave's fault that we missed the printer slot", "Dave"),
+        ("Kyle Brown screwed up the schedule", "Kyle Brown"),
+        ("C'est la faute de Julien", "Julien"),
+        ("Fue culpa de Lucía", "Lucía"),
+    ],
+)
+def test_the_reminder_names_whom_the_answer_blames(text: str, name: str) -> None:
+    assert nudges.blamed(text, CORPUS["participants"]) == name
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.sampled_from(["fault", "Dave's", "lazy", "not", "the", "Kyle", "was", "C'est", "culpa", "de", "."]),
+                  st.text(max_size=8)),
+        max_size=12,
+    )
+)
+def test_the_name_a_reminder_gives_is_in_the_answer_or_a_known_name(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    name = nudges.blamed(text, CORPUS["participants"])
+    assert name is None or name in CORPUS["participants"] or name in " ".join(unicodedata.normalize("NFKC", text).split())
 
 
 def test_enabled_follows_the_session_setting_and_the_flag() -> None:
@@ -183,6 +227,16 @@ def test_blaming_a_participant_gets_a_reminder_and_may_keep_the_words(tmp_path: 
     assert "this reads as blaming Kyle" in run.screen
     assert run.screen.count("this reads as blaming Kyle") == 2  # none for the neutral mention
     assert "Keep your words?" in run.screen
+
+
+def test_blaming_someone_who_never_answered_gets_the_reminder(tmp_path: Path) -> None:
+    folder = tmp_path / "retro"
+    keys = ENTER + lines("It was Dave's fault that we missed the printer slot") + ENTER + ENTER + ENTER + NO_MORE
+    run = drive(start_args(folder), keys)  # Ann is the first to answer: nobody is known by name
+    assert_no_hang(run)
+    assert run.code == 0, run.result.stderr
+    assert run.screen.count("this reads as blaming Dave.") == 1
+    assert read(response_file(folder))["answers"] == {"went_poorly": ["It was Dave's fault that we missed the printer slot"]}
 
 
 def test_no_nudges_asks_nothing_extra(tmp_path: Path) -> None:

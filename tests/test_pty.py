@@ -62,7 +62,8 @@ def test_whole_interview_in_a_terminal(tmp_path: Path) -> None:
         answer(child, "2.", "HR helped the visitor settle in\r")
         answer(child, "3.", "\r")
         child.expect_exact("(2/7) What went poorly")
-        answer(child, "1.", "Unannounced drop-ins\r")
+        answer(child, "1.", "Unannounced drop-ins,\\\r")  # a backslash at the end: the answer goes on
+        child.send("several times a day\r")
         answer(child, "2.", "\r")
         child.expect_exact("(3/7) Improvements")
         answer(child, "1.", "Daily check-in at 9:00\r")
@@ -94,7 +95,7 @@ def test_whole_interview_in_a_terminal(tmp_path: Path) -> None:
     assert "done" not in data
     assert data["answers"] == {
         "went_well": ["The VP set expectations up front", "HR helped the visitor settle in"],
-        "went_poorly": ["Unannounced drop-ins"],
+        "went_poorly": ["Unannounced drop-ins,\nseveral times a day"],
         "improvements": [
             {"text": "Daily check-in at 9:00", "owner": "Kyle", "due": dt.date(2026, 12, 15)},
             "Ask for an extra resource",
@@ -134,7 +135,8 @@ def test_ctrl_c_in_a_terminal_keeps_a_draft_and_resumes(tmp_path: Path) -> None:
 
     child = spawn(folder)
     try:
-        child.expect_exact("Resuming where you left off: 1 of 7")
+        child.expect_exact("Resuming your draft")
+        child.expect_exact("1 of 7 questions answered")
         child.expect_exact("(2/7) What went poorly")
         child.expect_exact("1. Unannounced drop-ins")
         answer(child, "2.", "Staff worked early and late\r")
@@ -150,6 +152,7 @@ def test_ctrl_c_in_a_terminal_keeps_a_draft_and_resumes(tmp_path: Path) -> None:
         child.close(force=True)
     assert status == 0
     assert "What went well" not in transcript(child)  # finished questions are not asked again
+    assert transcript(child).count("Resuming") == 1  # said once
     final = read(path)
     assert final["status"] == "complete"
     assert final["answers"]["went_well"] == ["The VP set expectations up front"]

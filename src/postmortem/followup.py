@@ -204,19 +204,27 @@ def items_of(found: list[Found], rows: list[dict[str, Any]]) -> list[tuple[Found
 
 
 def select(rows: list[dict[str, Any]], *, everything: bool = False, owner: str | None = None, overdue: bool = False) -> list[dict[str, Any]]:
-    """rows still open (or all), of owner (any case, any part of the name: "dave" finds "Dave Kowalski"), overdue."""
-    import unicodedata
-
-    def folded(name: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
-
+    """rows still open (or all), of owner (any case, whole words of the name: "dave" finds "Dave Kowalski",
+    "ann" does not find "Joanne"), overdue."""
+    wanted = None if owner is None else _name_words(owner)
     return [
         r
         for r in rows
         if (everything or r["status"] in OPEN)
-        and (owner is None or folded(owner) in folded(r["owner"]))
+        and (wanted is None or _has_words(_name_words(r["owner"]), wanted))
         and (not overdue or r["overdue"])
     ]
+
+
+def _name_words(name: str) -> list[str]:
+    import unicodedata
+
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", name).casefold())
+
+
+def _has_words(words: list[str], wanted: list[str]) -> bool:
+    """wanted occurs in words, word for word and in order."""
+    return any(words[at : at + len(wanted)] == wanted for at in range(len(words) - len(wanted) + 1))
 
 
 def _cell(value: Any) -> str:

@@ -1,7 +1,6 @@
 """The interview: questionary prompts for one participant, saving after every answer.
 
-Prompts and help go to the prompt_toolkit session's output (stderr by default, see `terminal`),
-never to stdout. Ctrl-C and Ctrl-D propagate as KeyboardInterrupt and EOFError; since `save`
+Prompts and help go to stderr (see `terminal`), never to stdout. Ctrl-C and Ctrl-D propagate as KeyboardInterrupt and EOFError; since `save`
 was called after every entry, nothing answered before them is lost.
 """
 
@@ -24,26 +23,30 @@ LIST_KINDS = ("items", "people", "scores", "events")
 Nudge = Callable[[Question, str, Response], str]  # a follow-up on a new entry (nudges.Nudger); returns the text to keep
 
 
-def _has_explicit_session() -> bool:
-    from prompt_toolkit.application.current import get_app_session
-
-    return get_app_session()._input is not None  # set by create_app_session(input=...), as tests do
-
-
 def can_prompt() -> bool:
-    """True on a terminal, or when the caller supplied prompt_toolkit an input of its own."""
-    return sys.stdin.isatty() or _has_explicit_session()
+    """True when someone can answer the prompts: standard input is a terminal, or it is no file at all (a
+    program running the command in-process) and prompt_toolkit's session was given an input of its own
+    (`create_app_session(input=...)`, as the tests do with `create_pipe_input`). A file or pipe that is
+    not a terminal is nobody to interview: those answers come with --answers."""
+    import io
+
+    if sys.stdin.isatty():
+        return True
+    try:
+        sys.stdin.fileno()
+    except io.UnsupportedOperation:
+        from prompt_toolkit.application import get_app_session
+
+        return not get_app_session().input.closed  # prompt_toolkit's stand-in for no input is closed
+    return False
 
 
 @contextmanager
 def terminal() -> Iterator[None]:
-    """Send prompts to stderr unless the caller chose an output for them already."""
-    from prompt_toolkit.application.current import create_app_session, get_app_session
+    """Prompts and the interview's lines go to stderr, never to stdout; the input stays the session's."""
+    from prompt_toolkit.application import create_app_session
     from prompt_toolkit.output import create_output
 
-    if get_app_session()._output is not None:
-        yield
-        return
     with create_app_session(output=create_output(stdout=sys.stderr)):
         yield
 
@@ -58,10 +61,34 @@ def say(text: str, style: str = "") -> None:
     questionary.print(terminal(text), style=style)
 
 
-def ask_text(message: str, *, default: str = "", instruction: str | None = None, validate: Any = None) -> str:
+LINES_KINDS = ("items", "text", "events")  # answers in free text, which may run over several lines
+LINES_HINT = "An answer may run over several lines: end a line with \\ to go on to the next."
+
+
+def ask_text(
+    message: str, *, default: str = "", instruction: str | None = None, validate: Any = None, lines: bool = False
+) -> str:
+    """The answer, stripped. lines: a free-text answer that may run over several lines: Enter on a line
+    that ends with a backslash starts the next line instead of sending the answer, as in a shell (the
+    interview says so once per question, LINES_HINT). A pasted text keeps its line breaks in any prompt."""
     import questionary
 
-    answer = questionary.text(message, default=default, instruction=instruction, validate=validate).unsafe_ask()
+    from prompt_toolkit.application import get_app
+    from prompt_toolkit.filters import Condition
+    from prompt_toolkit.key_binding import KeyBindings
+
+    continued = KeyBindings()
+    if lines:
+
+        @continued.add("enter", filter=Condition(lambda: get_app().current_buffer.document.text_before_cursor.endswith("\\")))
+        def _(event: Any) -> None:
+            event.current_buffer.delete_before_cursor(1)
+            event.current_buffer.insert_text("\n")
+
+    answer = questionary.text(
+        message, default=default, instruction=instruction, validate=validate, key_bindings=continued,
+        prompt_continuation=lambda width, *_: " " * width,  # the next lines line up under the first
+    ).unsafe_ask()
     return answer.strip()
 
 
@@ -115,15 +142,17 @@ _FIELD_PROMPTS = {
 _TYPE_PROMPT = "  What kind of action is it?"
 
 
-def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], None], *, editing: bool = False) -> None:
-    """An item's fields (owner, due, ...), each saved as given; when editing, the old values are the defaults."""
+def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], None]) -> None:
+    """An item's fields (owner, due, ...), each saved as given; values it has already are the defaults."""
     for field in question.fields:
         old = entry.get(field)
         if field == "type":
-            choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=(old or SKIP) if editing else None)
+            choice = ask_select(_TYPE_PROMPT, [*question.types, SKIP], default=old or SKIP)  # Enter alone records nothing
             value = "" if choice == SKIP else choice
         else:
-            value = ask_text(_FIELD_PROMPTS[field], default=str(old or ""), validate=_due if field == "due" else None)
+            value = ask_text(
+                _FIELD_PROMPTS[field], default=str(old or ""), validate=_due if field == "due" else None, lines=field == "instead"
+            )
         if value:
             entry[field] = answers_mod.parse_date(value, "due") if field == "due" else value
         else:
@@ -131,11 +160,12 @@ def _ask_fields(question: Question, entry: dict[str, Any], save: Callable[[], No
         save()
 
 
-def _until_empty(shown: Iterable[str], prompt: Callable[[], str]) -> Iterator[str]:
-    """The entries given so far, then prompt() asked until an empty answer: each answer in turn."""
+def _until_empty(shown: Iterable[str], prompt: Callable[[], str], *, lines: bool = False) -> Iterator[str]:
+    """The entries given so far, then prompt() asked until an empty answer: each answer in turn
+    (lines: an answer may run over several lines, see ask_text)."""
     for line in shown:
         say(line, "fg:ansigray")
-    while answer := ask_text(prompt(), instruction="(empty to finish)"):
+    while answer := ask_text(prompt(), instruction="(empty to finish)", lines=lines):
         yield answer
 
 
@@ -143,7 +173,7 @@ def _ask_items(
     question: Question, entries: list[Any], save: Callable[[], None], nudge: Callable[[str], str] | None = None
 ) -> None:
     shown = [f"  {number}. {plain(entry['text'])}" for number, entry in enumerate(entries, 1)]
-    for text in _until_empty(shown, lambda: f"{len(entries) + 1}."):
+    for text in _until_empty(shown, lambda: f"{len(entries) + 1}.", lines=True):
         entry: dict[str, Any] = {"text": text}
         entries.append(entry)
         save()
@@ -159,7 +189,7 @@ def _ask_events(entries: list[Any], save: Callable[[], None]) -> None:
     for time in _until_empty(shown, lambda: "Time (such as 14:02, or 2026-11-18T14:02)"):
         if answers_mod.parse_time(time, dt.date.today()) is None:
             say("  Not a time the report can sort by; it is kept as written and listed after the timed events.", "fg:ansigray")
-        what = ask_text("  What happened?", validate=lambda t: bool(t.strip()) or "Please say what happened")
+        what = ask_text("  What happened?", validate=lambda t: bool(t.strip()) or "Please say what happened", lines=True)
         entries.append({"time": time, "what": what})
         save()
 
@@ -218,7 +248,7 @@ def ask_question(question: Question, response: Response, save: Callable[[], None
         else:
             answers.pop(question.id, None)
     else:
-        text = ask_text(question.prompt, default=answers.get(question.id, ""))
+        text = ask_text(question.prompt, default=answers.get(question.id, ""), lines=True)
         if text and nudge is not None and text != answers.get(question.id):
             answers[question.id] = text
             save()
@@ -239,13 +269,22 @@ def _finish_last(question: Question, response: Response, save: Callable[[], None
     if question.kind == "items":
         if question.fields:
             say(f"  {plain(last['text'])}", "fg:ansigray")
-            _ask_fields(question, last, save, editing=True)
+            _ask_fields(question, last, save)
         return
     say(f"  - {plain(last['name'])}", "fg:ansigray")
     last["role"] = ask_text("  Role", default=last.get("role", ""))
     save()
     last["interest"] = ask_text("  What did they need from the project?", default=last.get("interest", ""))
     save()
+
+
+def _introduce(question: Question) -> None:
+    """A question's help, the hint for answers over several lines, and a list's prompt."""
+    say(question.help.strip(), "fg:ansigray")
+    if question.kind in LINES_KINDS:
+        say(LINES_HINT, "fg:ansigray")
+    if question.kind in LIST_KINDS:
+        say(question.prompt)
 
 
 HELD = "Held"
@@ -281,9 +320,7 @@ def run(
     """Interview for every question not yet done, after the agreements in force (asked while no
     question is done: those not answered yet); the response is saved after each answer."""
     pending = [q for q in qset.questions if q.id not in response.done]
-    if response.done and pending:
-        say(f"Resuming where you left off: {len(response.done)} of {len(qset.questions)} questions answered.", "bold")
-    elif qset.intro:
+    if not response.done and qset.intro:  # a resumed draft is announced by the caller (respond.interview)
         say(qset.intro.strip(), "italic")
     answered = {answers_mod.same_wording(a["text"]) for a in response.agreements}
     unasked = [text for text in agreements if answers_mod.same_wording(text) not in answered]
@@ -293,9 +330,7 @@ def run(
         number = qset.questions.index(question) + 1
         say("")
         say(f"({number}/{len(qset.questions)}) {question.heading}", "bold")
-        say(question.help.strip(), "fg:ansigray")
-        if question.kind in LIST_KINDS:
-            say(question.prompt)
+        _introduce(question)
         _finish_last(question, response, lambda: save(response))
         ask_question(question, response, lambda: save(response), nudge)
         response.done.append(question.id)
@@ -325,7 +360,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
                 save: Callable[[], None], nudge: Nudge | None) -> bool:
     """Edit one entry in place, each part with its old value as the default; False when emptied (removed)."""
     if question.kind == "items":
-        text = ask_text(f"{number}.", default=entry["text"], instruction=_KEEP_HINT)
+        text = ask_text(f"{number}.", default=entry["text"], instruction=_KEEP_HINT, lines=True)
         if not text:
             return False
         if text != entry["text"]:
@@ -334,7 +369,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
             if nudge is not None:
                 entry["text"] = nudge(question, text, response)
                 save()
-        _ask_fields(question, entry, save, editing=True)
+        _ask_fields(question, entry, save)
     elif question.kind == "people":
         name = ask_text(f"{number}. Name", default=entry["name"], instruction=_KEEP_HINT)
         if not name:
@@ -348,7 +383,7 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
             return False
         entry["time"] = time
         entry["what"] = ask_text(
-            "  What happened?", default=entry["what"], validate=lambda t: bool(t.strip()) or "Please say what happened"
+            "  What happened?", default=entry["what"], validate=lambda t: bool(t.strip()) or "Please say what happened", lines=True
         )
     else:
         team = ask_text(f"{number}. {question.key.capitalize()}", default=entry[question.key], instruction=_KEEP_HINT)
@@ -370,8 +405,6 @@ def _edit_entry(question: Question, response: Response, entry: dict[str, Any], n
 
 def edit_question(question: Question, response: Response, save: Callable[[], None], nudge: Nudge | None = None) -> None:
     """Show what was given for one question; keep it (the default), edit or remove entries, or add more."""
-    if question.kind in LIST_KINDS:
-        say(question.prompt)
     entries = response.answers.get(question.id) if question.kind in LIST_KINDS else None
     if not entries:  # nothing to keep: asked as new (a text, rating or choice has the earlier answer as default)
         ask_question(question, response, save, nudge)
@@ -402,7 +435,7 @@ def edit(
     for number, question in enumerate(qset.questions, 1):
         say("")
         say(f"({number}/{len(qset.questions)}) {question.heading}", "bold")
-        say(question.help.strip(), "fg:ansigray")
+        _introduce(question)
         edit_question(question, response, lambda: save(response), nudge)
         save(response)
     return response

@@ -6,9 +6,10 @@ Two nudges, each asked at most once per entry and each one the participant may w
   action, or is a generic phrase ("communicate better") gets one follow-up asking who would do
   what by when, with the entry as the default answer (Enter keeps it).
 - `blame`: an entry of a question marked `blame_check = true` that pins blame on a named person
-  (a participant, an invited person, or someone the person named in a people answer, together
-  with a word such as "fault" or "lazy") gets a short reminder to describe what happened and
-  what made it likely; the participant may keep their words or rewrite them.
+  (anyone named: a participant, an invited person, someone named in a people answer, or any
+  capitalised name, next to a word such as "fault" or "lazy", in English, German, French or
+  Spanish) gets a short reminder to describe what happened and what made it likely; the
+  participant may keep their words or rewrite them.
 
 The rules are plain functions (`vague`, `blamed`) so they can be tested without a terminal;
 `Nudger` asks the follow-ups through the interview's prompts (imported only when asked).
@@ -20,11 +21,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from postmortem.questionsets import Question
@@ -54,7 +55,7 @@ _ANCHOR_WORDS = frozenset(
     "september october november december morning afternoon noon tomorrow sprint".split()
 )
 _MODALS = frozenset("will should must shall 'll let's lets".split())
-# Common verbs of action in improvements (base forms; inflections are stripped before looking up).
+# Common verbs of action in improvements (base forms; a word is looked up by its stem).
 _VERBS = frozenset(
     """
     add agree align allocate announce appoint approve arrange ask assign attend audit automate avoid book brief
@@ -70,15 +71,48 @@ _VERBS = frozenset(
     try turn update upgrade use validate verify visit vote walk warn write
     """.split()
 )
-_BLAME = re.compile(
-    r"\b("
-    r"fault|faults|blame|blamed|blames|blaming|to\s+blame"
-    r"|incompetent|incompetence|lazy|laziness|careless|sloppy|useless|clueless|negligent|negligence"
-    r"|irresponsible|unprofessional|idiot|idiotic|stupid|hopeless"
-    r"|screwed\s+up|screw(?:ed|s)?[- ]up|messed\s+up|mess(?:ed)?[- ]up|dropped\s+the\s+ball|couldn'?t\s+be\s+bothered"
-    r")\b"
+# Words that pin a fault on someone, folded, in the languages grouping reads (English, German, French,
+# Spanish); and phrases of several words. Listed in every form: a stemmer would also hear blame in
+# "il faut" (French "faute") or "faulty".
+_BLAME_WORDS = frozenset(
+    """
+    fault faults blame blamed blames blaming mistake mistakes incompetent incompetence lazy laziness careless
+    carelessness sloppy sloppiness useless clueless negligent negligence irresponsible unprofessional idiot
+    idiotic stupid hopeless screwup
+    schuld schuldig faul inkompetent unfähig nachlässig schlampig geschlampt verbockt vermasselt
+    faute fautes incompétent incompétente incompétents négligent négligente paresseux paresseuse nul nulle
+    culpa culpable incompetente negligente descuidado descuidada vago vaga
+    """.split()
 )
-_NEGATIONS = frozenset("not no never nobody's nobodys noone's wasn't isn't wasnt isnt".split())
+_BLAME_PHRASES = tuple(
+    tuple(phrase.split())
+    for phrase in (
+        "screwed up", "screw up", "screws up", "messed up", "mess up", "messes up", "dropped the ball",
+        "couldn't be bothered", "la cagó", "la pifió", "a merdé",
+    )
+)
+_NEGATIONS = frozenset(
+    """
+    not no never nobody noone none neither nor without
+    nicht kein keine keinen keinem keiner nie niemals niemand
+    ne pas jamais personne aucun aucune
+    nunca jamás nadie ningún ninguna ninguno
+    """.split()
+)
+# Between a name and a blaming word only small words stand: the grouping stop words of every
+# language, and these (intensifiers, and the German "lies with").
+_SMALL_WORDS = frozenset("totally completely entirely really very just always simply so too völlig total ganz sehr "
+                         "wirklich einfach immer liegt lag très vraiment complètement totalement muy totalmente realmente".split())
+# Capitalised, yet nobody: the start of a sentence ("Everyone was lazy").
+_NOBODY = frozenset("everyone everybody someone somebody anyone anybody nobody noone all both none".split())
+# A capitalised word after these is a thing, a place or a day ("the Monday release", "at Harbour Street").
+_NOT_BEFORE_A_NAME = frozenset(
+    "the a an this that these those at in from into der die das den dem des ein eine einen einem einer im "
+    "le la les un une el los las una unos unas".split()
+)
+_ELISION = re.compile(r"\b(qu|[cdjlmnst])'", re.IGNORECASE)  # French: c'est, n'est, l'équipe
+_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
+_SENTENCE_END = re.compile(r"[.!?;:]+")
 _TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -92,23 +126,40 @@ def words(text: str) -> list[str]:
     return [w for w in _fold(text).split() if _TOKEN.search(w)]
 
 
-def _stems(token: str) -> Iterable[str]:
-    yield token
-    for suffix, add in (("s", ""), ("es", ""), ("ed", ""), ("ed", "e"), ("ing", ""), ("ing", "e"), ("ies", "y")):
-        if token.endswith(suffix) and len(token) > len(suffix) + 2:
-            stem = token[: -len(suffix)] + add
-            yield stem
-            if not add and len(stem) > 3 and stem[-1] == stem[-2]:  # planned, setting
-                yield stem[:-1]
-
-
 def has_action(text: str) -> bool:
     """True when text names something someone would do: an action verb, or a will/should."""
     tokens = _TOKEN.findall(_fold(text))
     pieces = [p for t in tokens for p in re.split(r"['’]", t)[:1]]
     if any(t in _MODALS for t in tokens) or re.search(r"\b(?:needs?|has|have)\s+to\b", _fold(text)):
         return True
-    return any(stem in _VERBS for piece in pieces for stem in _stems(piece))
+    return any(_acts(piece) for piece in pieces)
+
+
+# The stemmer also joins nouns to their verbs ("approval", "approve"): such a noun is not an action.
+_NOUN_ENDINGS = ("al", "als", "ment", "ments", "ion", "ions", "ance", "ances", "ence", "ences", "ity", "ness")
+
+
+def _acts(word: str) -> bool:
+    """word is one of _VERBS in some form: "planned", "scheduling", "sets"."""
+    return word in _VERBS or (not word.endswith(_NOUN_ENDINGS) and _stem(word) in _verb_stems())
+
+
+@lru_cache(maxsize=1 << 12)
+def _stem(word: str) -> str:
+    """word's English Snowball stem (PyStemmer, as grouping uses): "planned" and "planning" are "plan"."""
+    return _english().stemWord(word)
+
+
+@cache
+def _english():  # type: ignore[no-untyped-def]
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@cache
+def _verb_stems() -> frozenset[str]:
+    return frozenset(_stem(verb) for verb in _VERBS)
 
 
 def _anchored(text: str) -> bool:
@@ -136,42 +187,103 @@ def vague(text: str) -> str | None:
     return None
 
 
-def _name_patterns(names: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
-    patterns: list[tuple[str, re.Pattern[str]]] = []
-    seen: set[str] = set()
+class _Word(NamedTuple):
+    text: str  # as written, without a possessive 's
+    folded: str
+    possessive: bool  # had one: a name ends there ("Dave's Ann")
+    spaced: bool  # only white space since the word before: a name may go on ("Kyle Brown")
+
+
+def _sentences(text: str) -> list[list[_Word]]:
+    text = _ELISION.sub(r"\1e ", unicodedata.normalize("NFKC", text).replace("’", "'"))
+    sentences = []
+    for sentence in _SENTENCE_END.split(text):
+        found, after = [], 0
+        for match in _WORD.finditer(sentence):
+            word = match.group()
+            possessive = word.casefold().endswith("'s")  # Dave's, nobody's, it's
+            word = word[:-2] if possessive else word
+            found.append(_Word(word, word.casefold(), possessive, sentence[after : match.start()].isspace()))
+            after = match.end()
+        sentences.append(found)
+    return sentences
+
+
+def _known(names: Iterable[str]) -> list[tuple[str, tuple[str, ...]]]:
+    """(name, its words folded) for each known name, and for its first name alone ("Kyle" for Kyle Brown)."""
+    forms = []
     for name in names:
-        name = " ".join(name.split())
-        forms = [name]
         parts = name.split()
+        forms.append((" ".join(parts), tuple(p.casefold() for p in parts)))
         if 2 <= len(parts) <= 3 and all(p[:1].isupper() for p in parts) and len(parts[0]) >= 3:
-            forms.append(parts[0])  # "Kyle" for Kyle Brown
-        for form in forms:
-            key = _fold(form)
-            if len(key) < 2 or key in seen:
+            forms.append((" ".join(parts), (parts[0].casefold(),)))
+    return [(name, words) for name, words in forms if words and len(" ".join(words)) >= 2]
+
+
+def _people(words: list[_Word], known: list[tuple[str, tuple[str, ...]]]) -> Iterator[tuple[str, int, int]]:
+    """(name, first, end) for each person named in a sentence: a known name in any case, or a run of
+    capitalised words that does not follow an article or a preposition of place and is not a small word."""
+    folded = tuple(w.folded for w in words)
+    at = 0
+    while at < len(words):
+        match = next(((name, at + len(form)) for name, form in known if folded[at : at + len(form)] == form), None)
+        if match is None and _capitalised(words[at]):
+            end = at + 1
+            while end < len(words) and words[end].spaced and not words[end - 1].possessive and _capitalised(words[end]):
+                end += 1
+            if at and folded[at - 1] in _NOT_BEFORE_A_NAME:  # "at Harbour Street": neither word is a person
+                at = end
                 continue
-            seen.add(key)
-            patterns.append((name, re.compile(rf"(?<![\w]){re.escape(key)}(?![\w])")))
-    return patterns
+            match = " ".join(w.text for w in words[at:end]), end
+        if match is None:
+            at += 1
+            continue
+        yield match[0], at, match[1]
+        at = match[1]
+
+
+def _capitalised(word: _Word) -> bool:
+    return (
+        word.text[:1].isupper() and not word.text.isupper() and "'" not in word.text
+        and not any(word.folded in words for words in (_small_words(), _NOBODY, _NEGATIONS, _BLAME_WORDS))
+    )
+
+
+def _blame_spans(words: list[_Word]) -> Iterator[tuple[int, int]]:
+    """(first, end) of each blaming word or phrase that no negation just before it takes back."""
+    folded = tuple(w.folded for w in words)
+    for at, word in enumerate(folded):
+        length = 1 if word in _BLAME_WORDS else next((len(p) for p in _BLAME_PHRASES if folded[at : at + len(p)] == p), 0)
+        if length and not any(w in _NEGATIONS or w.endswith("n't") for w in folded[max(0, at - 3) : at]):
+            yield at, at + length
 
 
 def blamed(text: str, names: Iterable[str]) -> str | None:
-    """The name text pins blame on, or None when no name is mentioned together with a blaming word.
-
-    "It was not Kyle's fault" is not blame: a negation just before the blaming word clears it.
-    """
-    folded = _fold(text)
-    hits = [m for m in _BLAME.finditer(folded) if not _negated(folded, m.start())]
-    if not hits:
-        return None
-    for name, pattern in _name_patterns(names):
-        if pattern.search(folded):
-            return name
+    """The person text pins blame on, or None: a name (known, or any capitalised name) with a blaming word
+    next to it, or only small words between ("It was Dave's fault", "Marcus was lazy", "Blame Dave",
+    "la faute de Julien"). "It was not Kyle's fault" is not blame: a negation just before the blaming
+    word takes it back; "Hannah said the fault was ..." is not either: a word of substance stands between."""
+    known = _known(names)
+    for words in _sentences(text):
+        blames = list(_blame_spans(words))
+        if not blames:
+            continue
+        for name, first, end in _people(words, known):
+            for blame_first, blame_end in blames:
+                between = words[end:blame_first] if end <= blame_first else words[blame_end:first]
+                if all(w.folded in _small_words() for w in between):
+                    return name
     return None
 
 
-def _negated(folded: str, at: int) -> bool:
-    before = folded[:at].split()[-3:]
-    return any(w.strip(".,;:!?()") in _NEGATIONS for w in before)
+@cache
+def _small_words() -> frozenset[str]:
+    """The stop words of every language grouping reads (templates/grouping/languages.toml), and _SMALL_WORDS."""
+    from postmortem import store
+    from postmortem.resources import templates_dir
+
+    languages = store.read_toml(templates_dir() / "grouping" / "languages.toml")
+    return _SMALL_WORDS.union(*(entry.get("stopwords", "").split() for entry in languages.values()))
 
 
 def enabled(setting: bool | list[str], no_nudges: bool = False) -> frozenset[str]:
@@ -239,7 +351,7 @@ class Nudger:
 
         interview.say(f"  {tangible_message(_plain(reason))}", "fg:ansiyellow")
         interview.say(f"  {TANGIBLE_EXAMPLE}", "fg:ansigray")
-        better = interview.ask_text("  Make it tangible", default=text, instruction="(Enter keeps it as it is)")
+        better = interview.ask_text("  Make it tangible", default=text, instruction="(Enter keeps it as it is)", lines=True)
         return better or text
 
     @staticmethod
@@ -250,7 +362,7 @@ class Nudger:
         choice = interview.ask_select("  Keep your words?", [KEEP_WORDS, REWRITE])
         if choice == KEEP_WORDS:
             return text
-        better = interview.ask_text("  What happened, and what made it likely?", default=text)
+        better = interview.ask_text("  What happened, and what made it likely?", default=text, lines=True)
         return better or text
 
 
