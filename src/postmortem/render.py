@@ -129,6 +129,26 @@ def _scores_line(entry: dict[str, Any], section: dict[str, Any]) -> str:
     return f"{entry.get(key, '')}: {scores}"
 
 
+def _clock_face(incident: Any) -> Any:
+    """`when(time)` for the templates: an event (its `at`) or an incident time (as typed) in one form
+    on the record's clock (merge.Clock), 09:03 on the incident's day, 2026-11-19 11:00 on another;
+    a time that is not one, or a record without a clock, as typed."""
+    from postmortem.merge import Clock
+
+    clock = Clock.from_record(incident) if isinstance(incident, dict) else None
+
+    def when(value: Any, dated: bool = False) -> str:
+        """dated: with the date even on the incident's day."""
+        typed = value.get("time", "") if isinstance(value, dict) else str(value)
+        at = value.get("at") if isinstance(value, dict) else clock.moment(typed) if clock else None
+        if clock is None or not isinstance(at, dt.datetime):
+            return typed
+        form = "%H:%M:%S" if at.second else "%H:%M"
+        return at.strftime(f"%Y-%m-%d {form}" if dated or at.date() != clock.day else form)
+
+    return when
+
+
 def _mermaid_label(text: str) -> str:
     """A quoted Mermaid node label: anything but letters (of any script), digits and a little
     punctuation becomes a #code; entity, so no name can end the label, the node or the diagram."""
@@ -288,6 +308,7 @@ def render_markdown(record: dict[str, Any], template: str | None = None, answers
     env = environment(extra_dir)
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **_at_a_glance(record)}
     context["answers_page"] = _link(answers_page)
+    context["when"] = _clock_face(record.get("incident"))
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
         context.update(participants=[], responses=[], sections=without_names(context["sections"]), answers_page="")
     return _generate(env, name, [name, "base.md.j2"] if not template else [name], context)
