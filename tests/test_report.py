@@ -116,6 +116,7 @@ def test_round_trip_keeps_every_text_and_the_structure(cli, tmp_path: Path) -> N
 
 def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     answers = {
+        "team": "Corporate quality",
         "served": [{"name": "Regional office", "role": "host", "interest": "fit busy season"}],
         "expectations": "Partly",
         "poor_service": [{"text": "Approvals at 17:00", "instead": "Send requests by noon"}],
@@ -133,7 +134,8 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     assert "| HR | 5.0 (1) | 4.0 (1) | — | — |" in report
     assert "- Approvals at 17:00 — instead: Send requests by noon (Ann)" in report
     assert "| Partly | 1 | Ann |" in report
-    assert '```mermaid\nflowchart LR\n  n1["Ann"]\n  n2["Regional office"]\n  n1 -->|1| n2\n```' in report
+    assert '```mermaid\nflowchart LR\n  n1["Corporate quality"]\n  n2["Regional office"]\n  n1 -->|1| n2\n```' in report
+    assert "Your team" not in report  # drawn in the diagram, not listed
 
 
 @pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co"])

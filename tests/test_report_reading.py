@@ -106,13 +106,13 @@ def test_the_markdown_source_reads_like_what_was_typed_and_keeps_its_structure(c
 
 
 def test_a_name_in_any_script_reads_as_typed_in_the_service_diagram(cli, tmp_path: Path) -> None:
-    answers = {"served": [{"name": "Zoë's front desk"}], "served_by": [{"name": "Łukasz"}]}
+    answers = {"team": "Équipe d'accueil", "served": [{"name": "Zoë's front desk"}], "served_by": [{"name": "Łukasz"}]}
     folder = tmp_path / "pm"
     path = write_answers(tmp_path, "Tomás", answers)
     assert cli("start", folder, "--project", "Open day", "--format", "internal-service", "--answers", path).exit_code == 0
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
-    assert '["Tomás"]' in report and """["Zoë's front desk"]""" in report and '["Łukasz"]' in report
+    assert """["Équipe d'accueil"]""" in report and """["Zoë's front desk"]""" in report and '["Łukasz"]' in report
 
 
 def test_each_persons_answers_go_on_a_second_page_the_report_links(cli, tmp_path: Path) -> None:
@@ -234,4 +234,24 @@ def test_who_served_whom_is_drawn_between_teams_with_how_many_people_said_so(cli
     graph = report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)]
     assert graph.splitlines()[1:] == [
         "flowchart LR", '  n1["IT"]', '  n2["Sales"]', '  n3["Facilities"]', "  n1 -->|3| n2", "  n3 -->|1| n1",
+    ]
+
+
+def test_the_service_diagram_joins_teams_never_people_each_person_in_their_team(cli, tmp_path: Path) -> None:
+    # A branch manager's internal-service review: two branch staff give their team (spelled two ways),
+    # the HR partner gives none but her role names HR, and one served-by answer names her, not her team.
+    folder = tmp_path / "pm"
+    told = [
+        ("Dana", "Branch manager", {"team": "Harbour Street branch", "served_by": [{"name": "HR"}, {"name": "IT"}]}),
+        ("Omar", "Customer service lead", {"team": "harbour street branch", "served_by": [{"name": "Grace"}]}),
+        ("Grace", "HR partner", {"served": [{"name": "Harbour Street branch"}]}),
+    ]
+    for name, role, answers in told:
+        path = write_answers(tmp_path, name, answers, role=role)
+        assert cli("start", folder, "--project", "Branch opening", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    graph = report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)]
+    assert graph.splitlines()[1:] == [
+        "flowchart LR", '  n1["HR"]', '  n2["Harbour Street branch"]', '  n3["IT"]', "  n1 -->|3| n2", "  n3 -->|1| n2",
     ]
