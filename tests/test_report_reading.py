@@ -4,6 +4,7 @@ detail reads as typed, nothing needs tidying by hand before it goes on the wiki.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -219,20 +220,24 @@ def test_clock_times_fall_on_the_incidents_day_not_on_a_precursor_weeks_before(c
     assert times == ["2026-10-20 14:00", "09:03", "09:30"]
 
 
-def test_who_served_whom_is_drawn_between_teams_with_how_many_people_said_so(cli, tmp_path: Path) -> None:
+def service_diagram(cli, tmp_path: Path, told: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """The lines of the report's Mermaid diagram, after each (name, role, answers) of an internal-service review."""
     folder = tmp_path / "pm"
-    told = [
-        ("Dana", "IT end-user computing lead", {"served": [{"name": "Sales"}], "served_by": [{"name": "Facilities"}]}),
-        ("Tomás", "IT service desk technician", {"served": [{"name": "Sales"}]}),
-        ("Rachel", "Sales operations manager", {"served_by": [{"name": "IT"}]}),
-    ]
     for name, role, answers in told:
         path = write_answers(tmp_path, name, answers, role=role)
         assert cli("start", folder, "--project", "Laptop refresh", "--format", "internal-service", "--answers", path).exit_code == 0
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
-    graph = report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)]
-    assert graph.splitlines()[1:] == [
+    return report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)].splitlines()[1:]
+
+
+def test_who_served_whom_is_drawn_between_teams_with_how_many_people_said_so(cli, tmp_path: Path) -> None:
+    told = [
+        ("Dana", "IT end-user computing lead", {"served": [{"name": "Sales"}], "served_by": [{"name": "Facilities"}]}),
+        ("Tomás", "IT service desk technician", {"served": [{"name": "Sales"}]}),
+        ("Rachel", "Sales operations manager", {"served_by": [{"name": "IT"}]}),
+    ]
+    assert service_diagram(cli, tmp_path, told) == [
         "flowchart LR", '  n1["IT"]', '  n2["Sales"]', '  n3["Facilities"]', "  n1 -->|3| n2", "  n3 -->|1| n1",
     ]
 
@@ -240,18 +245,11 @@ def test_who_served_whom_is_drawn_between_teams_with_how_many_people_said_so(cli
 def test_the_service_diagram_joins_teams_never_people_each_person_in_their_team(cli, tmp_path: Path) -> None:
     # A branch manager's internal-service review: two branch staff give their team (spelled two ways),
     # the HR partner gives none but her role names HR, and one served-by answer names her, not her team.
-    folder = tmp_path / "pm"
     told = [
         ("Dana", "Branch manager", {"team": "Harbour Street branch", "served_by": [{"name": "HR"}, {"name": "IT"}]}),
         ("Omar", "Customer service lead", {"team": "harbour street branch", "served_by": [{"name": "Grace"}]}),
         ("Grace", "HR partner", {"served": [{"name": "Harbour Street branch"}]}),
     ]
-    for name, role, answers in told:
-        path = write_answers(tmp_path, name, answers, role=role)
-        assert cli("start", folder, "--project", "Branch opening", "--format", "internal-service", "--answers", path).exit_code == 0
-    assert cli("merge", folder).exit_code == 0
-    report = cli("render", folder).stdout
-    graph = report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)]
-    assert graph.splitlines()[1:] == [
+    assert service_diagram(cli, tmp_path, told) == [
         "flowchart LR", '  n1["HR"]', '  n2["Harbour Street branch"]', '  n3["IT"]', "  n1 -->|3| n2", "  n3 -->|1| n2",
     ]
