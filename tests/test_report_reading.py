@@ -253,3 +253,19 @@ def test_the_service_diagram_joins_teams_never_people_each_person_in_their_team(
     assert service_diagram(cli, tmp_path, told) == [
         "flowchart LR", '  n1["HR"]', '  n2["Harbour Street branch"]', '  n3["IT"]', "  n1 -->|3| n2", "  n3 -->|1| n2",
     ]
+
+
+def test_an_internal_service_review_is_titled_so_and_says_what_we_needed_from_who_served_us(cli, tmp_path: Path) -> None:
+    from conftest import REPO
+
+    folder = tmp_path / "pm"
+    for name in ("dana", "wei"):  # the IT lead and Finance, from the laptop refresh example
+        path = REPO / "examples" / "internal-service-laptop-refresh" / "answers" / f"{name}.toml"
+        assert cli("start", folder, "--project", "Laptop refresh", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert report.startswith("# Internal service review: Laptop refresh\n")
+    served_by = report.split("## Who served you\n\n", 1)[1]
+    assert served_by.startswith("| Name | Role | What we needed from them | Named by |\n")
+    assert "| Procurement | Ordering the 300 laptops from the vendor | a purchase order in time for the vendor's October build slot (Dana); " in served_by
+    assert "## Who you served\n\n| Name | Role | What they needed | Named by |\n" in report
