@@ -315,6 +315,8 @@ def render_markdown(record: dict[str, Any], template: str | None = None, answers
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **_at_a_glance(record)}
     context["answers_page"] = _link(answers_page)
     context["when"] = _clock_face(record.get("incident"))
+    everyone = record.get("participants") or []  # each stands for their team in the diagram, even past SHOWN
+    context["service_graph"] = lambda sections, participants=None: _service_graph(sections, everyone)
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
         context.update(participants=[], responses=[], sections=without_names(context["sections"]), answers_page="")
     return _generate(env, name, [name, "base.md.j2"] if not template else [name], context)
