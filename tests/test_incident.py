@@ -464,6 +464,8 @@ def test_ones_own_dated_times_out_of_order_are_refused_with_file_and_line(cli, t
     assert not (folder / "responses" / "ann.toml").exists()
 
 
-def test_clock_times_alone_may_cross_midnight(cli, tmp_path: Path) -> None:
+def test_clock_times_alone_may_cross_midnight_and_a_date_alone_is_a_whole_day(cli, tmp_path: Path) -> None:
     report, record = incident_report(cli, tmp_path, {"Ann": {"started_at": "23:50", "detected_at": "00:10"}})
     assert "**Check the times:** the detection given is before the start" in report  # flagged, not refused
+    given = {"started_at": "2026-11-18T09:03", "resolved_at": "2026-11-18"}
+    assert start_with(cli, tmp_path / "other", "Ben", given).exit_code == 0

@@ -105,7 +105,7 @@ def _in_order(answers: dict[str, Any]) -> None:
     before the start, say, is a slip they can see and mend. Clock times alone are not judged here
     (23:50 then 00:10 may cross midnight); merge flags what they make of the durations."""
     given = [(qid, answers[qid], dated(answers[qid])) for qid in INCIDENT_TIMES if isinstance(answers.get(qid), str)]
-    moments = [(qid, text, at) for qid, text, at in given if at is not None]
+    moments = [(qid, text, at) for qid, text, at in given if at is not None and ":" in text]  # a date alone is a whole day
     for (first, first_text, begin), (then, then_text, end) in zip(moments, moments[1:]):
         if (begin.tzinfo is None) != (end.tzinfo is None):  # one without an offset is taken to be in the other's
             begin, end = begin.replace(tzinfo=begin.tzinfo or end.tzinfo), end.replace(tzinfo=end.tzinfo or begin.tzinfo)
