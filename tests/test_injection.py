@@ -190,7 +190,7 @@ def _service_record(served: list[str], served_by: list[str], names: list[str]) -
     return merge.build_record(Session(Path("."), "Laptop refresh", "internal-service", DAY), SERVICE, responses)
 
 
-LABEL = re.compile(r"""^  (n\d+)\["((?:[\w .,\-()']|#\d+;)*)"\]$""")  # letters and digits of any script
+LABEL = re.compile(r"""^  (n\d+)\["((?:[\w .,\-()'/+]|&(?= |"\]$)|#\d+;)*)"\]$""")  # letters and digits of any script
 EDGE = re.compile(r"^  (n\d+) -->\|\d+\| (n\d+)$")  # with how many said so
 
 

@@ -138,7 +138,7 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     assert "Your team" not in report  # drawn in the diagram, not listed
 
 
-@pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co"])
+@pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co", "R&amp;D &lt;b&gt;"])
 def test_mermaid_labels_cannot_break_the_diagram(name: str) -> None:
     from postmortem import render
 
@@ -146,7 +146,8 @@ def test_mermaid_labels_cannot_break_the_diagram(name: str) -> None:
     lines = str(graph).splitlines()
     assert lines[0] == "```mermaid" and lines[-1] == "```" and len(lines) == 6
     label = lines[3].removeprefix('  n2["').removesuffix('"]')
-    assert all(c.isascii() and (c.isalnum() or c in " .,-_()'#;") for c in label)
+    assert all(c.isascii() and (c.isalnum() or c in " .,-_()'#;/+&") for c in label)
+    assert not re.search(r"&(?!\s|$)", label)  # no character reference can start
     decoded = re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label)
     assert decoded == escape.plain(name)
 

@@ -269,3 +269,8 @@ def test_an_internal_service_review_is_titled_so_and_says_what_we_needed_from_wh
     assert served_by.startswith("| Name | Role | What we needed from them | Named by |\n")
     assert "| Procurement | Ordering the 300 laptops from the vendor | a purchase order in time for the vendor's October build slot (Dana); " in served_by
     assert "## Who you served\n\n| Name | Role | What they needed | Named by |\n" in report
+
+
+def test_team_names_with_an_ampersand_or_a_slash_read_as_typed_in_the_diagram(cli, tmp_path: Path) -> None:
+    told = [("Ines", "Payroll clerk", {"team": "HR/Payroll", "served": [{"name": "Sales & Marketing"}]})]
+    assert service_diagram(cli, tmp_path, told)[1:3] == ['  n1["HR/Payroll"]', '  n2["Sales & Marketing"]']

@@ -212,10 +212,17 @@ def url(value: str) -> str:
     return value.translate(_URL_SPECIAL)
 
 
+# In a quoted Mermaid label these are plain text: no quote, `#` (Mermaid's entity codes), `<`, `>` or
+# backtick; `&` only where no HTML character reference can start (before a space or at the end).
+_MERMAID_PLAIN = re.compile(r"[\w .,\-()'/+]|&(?=\s|$)")
+
+
 def mermaid_label(text: str) -> str:
     """A quoted Mermaid node label: anything but letters (of any script), digits and a little
-    punctuation becomes a #code; entity, so no name can end the label, the node or the diagram."""
-    safe = "".join(c if c.isalnum() or c in " .,-_()'" else f"#{ord(c)};" for c in plain(text))
+    punctuation becomes a #code; entity, so no name can end the label, the node or the diagram, and
+    "Sales & Marketing" or "HR/Payroll" read as typed."""
+    shown = plain(text)
+    safe = "".join(c if _MERMAID_PLAIN.match(shown, i) else f"#{ord(c)};" for i, c in enumerate(shown))
     return f'"{safe}"'
 
 
