@@ -424,7 +424,7 @@ def test_every_time_is_shown_in_one_zone_and_one_form_and_kept_as_typed(cli, tmp
         ["2026-03-15 07:00", "Fixed migration deployed", "Lukas"],
     ]
     assert report.count("UTC") == 2  # stated once in the facts, once under the timeline
-    assert "**Started:** 2026-03-14 09:12 UTC · **Detected:** 09:30" in report
+    assert "**Started:** 09:12 · **Detected:** 09:30 · all times UTC, on 2026-03-14\n" in report
     assert "All times UTC, on 2026-03-14 unless another date is shown." in report
     timeline = next(s for s in record["sections"] if s["id"] == "timeline")["events"]
     assert {e["time"] for e in timeline} >= {"2026-03-14T10:20+01:00", "9:30", "2026-03-14T09:12:00Z"}  # as typed

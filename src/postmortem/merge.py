@@ -359,6 +359,8 @@ def _incident(qset: QuestionSet, responses: list[Response], clock: Clock) -> dic
         if len(distinct) > 1:
             ordered = sorted(timed, key=lambda pair: pair[0]) + [p for p in distinct.values() if p[0] is None]
             facts[f"{qid}_given"] = [text for _, text in ordered]
+    if moments:
+        facts.update(clock.to_record())
     for name, (begin, end) in _SPANS.items():
         if begin in moments and end in moments:
             delta = moments[end] - moments[begin]
@@ -506,8 +508,10 @@ def build_record(
         if previous.get(key):
             record[key] = previous[key]
     incident = _incident(qset, complete, clock)
-    if incident or any("at" in event for section in sections for event in section.get("events", [])):
-        record["incident"] = {**incident, **clock.to_record()}
+    if any("at" in event for section in sections for event in section.get("events", [])):
+        incident.update(clock.to_record())
+    if incident:
+        record["incident"] = incident
     if carried_over:
         record["carried_over"] = carried_over
     if session.anonymous:

@@ -137,14 +137,13 @@ def _clock_face(incident: Any) -> Any:
 
     clock = Clock.from_record(incident) if isinstance(incident, dict) else None
 
-    def when(value: Any, dated: bool = False) -> str:
-        """dated: with the date even on the incident's day."""
+    def when(value: Any) -> str:
         typed = value.get("time", "") if isinstance(value, dict) else str(value)
         at = value.get("at") if isinstance(value, dict) else clock.moment(typed) if clock else None
         if clock is None or not isinstance(at, dt.datetime):
             return typed
         form = "%H:%M:%S" if at.second else "%H:%M"
-        return at.strftime(f"%Y-%m-%d {form}" if dated or at.date() != clock.day else form)
+        return at.strftime(form if at.date() == clock.day else f"%Y-%m-%d {form}")
 
     return when
 
