@@ -128,7 +128,7 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     report = cli("render", tmp_path / "pm").stdout
     headings, rows, _ = structure(report)
     assert headings[1:10] == [
-        "Who served whom", "Who you served", "Who served you", "Expectations set up front", "Good service",
+        "Who served whom", "Whom we served", "Who served us", "Expectations set up front", "Good service",
         "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways",
     ]
     assert "| HR | 5.0 (1) | 4.0 (1) | — | — |" in report

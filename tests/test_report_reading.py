@@ -255,7 +255,7 @@ def test_the_service_diagram_joins_teams_never_people_each_person_in_their_team(
     ]
 
 
-def test_an_internal_service_review_is_titled_so_and_says_what_we_needed_from_who_served_us(cli, tmp_path: Path) -> None:
+def test_an_internal_service_review_is_titled_so_and_reads_as_the_teams_own_account(cli, tmp_path: Path) -> None:
     from conftest import REPO
 
     folder = tmp_path / "pm"
@@ -265,10 +265,10 @@ def test_an_internal_service_review_is_titled_so_and_says_what_we_needed_from_wh
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
     assert report.startswith("# Internal service review: Laptop refresh\n")
-    served_by = report.split("## Who served you\n\n", 1)[1]
+    served_by = report.split("## Who served us\n\n", 1)[1]
     assert served_by.startswith("| Name | Role | What we needed from them | Named by |\n")
     assert "| Procurement | Ordering the 300 laptops from the vendor | a purchase order in time for the vendor's October build slot (Dana); " in served_by
-    assert "## Who you served\n\n| Name | Role | What they needed | Named by |\n" in report
+    assert "## Whom we served\n\n| Name | Role | What they needed | Named by |\n" in report
 
 
 def test_team_names_with_an_ampersand_or_a_slash_read_as_typed_in_the_diagram(cli, tmp_path: Path) -> None:

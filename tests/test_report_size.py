@@ -102,9 +102,9 @@ def test_the_service_diagram_draws_at_most_the_limit_of_arrows() -> None:
 
 def test_past_the_limit_of_named_participants_each_still_stands_for_their_team_in_the_diagram() -> None:
     people = [{"name": f"Tech {n:03d}", "role": "IT service desk technician"} for n in range(PEOPLE)]
-    served = {"id": "served", "kind": "people", "heading": "Who you served", "prompt": "?",
+    served = {"id": "served", "kind": "people", "heading": "Whom we served", "prompt": "?",
               "people": [{"name": "Sales", "count": PEOPLE, "raised_by": [p["name"] for p in people]}]}
-    served_by = {"id": "served_by", "kind": "people", "heading": "Who served you", "prompt": "?",
+    served_by = {"id": "served_by", "kind": "people", "heading": "Who served us", "prompt": "?",
                  "people": [{"name": "Facilities", "count": 1, "raised_by": ["Tech 000"]}]}
     record = {"project": "P", "format": "internal-service", "date": dt.date(2026, 11, 2), "participant_count": PEOPLE,
               "participants": people, "sections": [served, served_by]}
