@@ -17,7 +17,7 @@ ROTI = "Return on time invested"
 HEADINGS = {
     "classic": ["What went well", "What went poorly", "Improvements", "Stakeholders", "Key takeaways", "Ratings", ROTI],
     "internal-service": [
-        "Who served whom", "Who you served", "Who served you", "Expectations set up front", "Good service",
+        "Who served whom", "Whom we served", "Who served us", "Expectations set up front", "Good service",
         "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways", ROTI,
     ],
     "start-stop-continue": ["Start doing", "Stop doing", "Continue doing", "Working agreements", ROTI],

@@ -248,9 +248,11 @@ def test_incident_answers_files_merged_and_rendered(cli, tmp_path: Path) -> None
         "time_to_detect": "5 min",
         "time_to_resolve": "41 min",
         "duration": "46 min",
+        "day": "2026-11-18",  # the clock every time is shown on
+        "zone": "UTC",
     }
     assert table_rows(report, "Time") == [
-        ["2026-11-18T09:03:00+00:00", "First payment failures", "Ann"],
+        ["09:03", "First payment failures", "Ann"],
         ["09:08", "First support tickets", "Ben"],
         ["09:19", "Alert paged on-call", "Ann, Ben"],
         ["09:19", "Mei took incident command", "Ben"],
@@ -389,3 +391,81 @@ def test_hostile_text_cannot_break_the_incident_report(cli, tmp_path: Path) -> N
     assert len(table_rows(report, "ID")) == len(HOSTILE)
     assert headings(report)[:4] == ["Incident review: Checkout outage", "Summary", "Impact", "Root causes"]
     assert "**Started:** \\# heading" in report
+
+
+def incident_report(cli, tmp_path: Path, told: dict[str, dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """Each person's incident answers started, merged and rendered: the report and the record."""
+    folder = tmp_path / "incident"
+    for name, answers in told.items():
+        result = start_with(cli, folder, name, answers)
+        assert result.exit_code == 0, result.output
+    return merge_and_render(cli, folder), read(folder / "record.toml")
+
+
+def test_every_time_is_shown_in_one_zone_and_one_form_and_kept_as_typed(cli, tmp_path: Path) -> None:
+    # Responders in two time zones: the SRE in London pastes UTC from the pager, the developer in
+    # Berlin types local time with its offset, support types clock times as they remember them.
+    told = {
+        "Aisha": {"started_at": "2026-03-14T09:12:00Z", "timeline": [
+            {"time": "2026-03-14T09:12:00Z", "what": "Error rate passed 5%"},
+            {"time": "2026-03-14T09:40:00Z", "what": "Rolled back to 4.2"}]},
+        "Lukas": {"timeline": [{"time": "2026-03-14T10:20+01:00", "what": "Found the bad migration"},
+                               {"time": "2026-03-15T08:00+01:00", "what": "Fixed migration deployed"}]},
+        "Jordan": {"detected_at": "9:30", "timeline": [{"time": "10:05", "what": "Customers told on the status page"},
+                                                       {"time": "9:30", "what": "First ticket about failed logins"}]},
+    }
+    report, record = incident_report(cli, tmp_path, told)
+    assert table_rows(report, "Time") == [
+        ["09:12", "Error rate passed 5%", "Aisha"],
+        ["09:20", "Found the bad migration", "Lukas"],  # 10:20 in Berlin is 09:20 UTC
+        ["09:30", "First ticket about failed logins", "Jordan"],
+        ["09:40", "Rolled back to 4.2", "Aisha"],
+        ["10:05", "Customers told on the status page", "Jordan"],
+        ["2026-03-15 07:00", "Fixed migration deployed", "Lukas"],
+    ]
+    assert report.count("UTC") == 2  # stated once in the facts, once under the timeline
+    assert "**Started:** 09:12 · **Detected:** 09:30 · all times UTC, on 2026-03-14\n" in report
+    assert "All times UTC, on 2026-03-14 unless another date is shown." in report
+    timeline = next(s for s in record["sections"] if s["id"] == "timeline")["events"]
+    assert {e["time"] for e in timeline} >= {"2026-03-14T10:20+01:00", "9:30", "2026-03-14T09:12:00Z"}  # as typed
+    assert record["incident"]["started_at"] == "2026-03-14T09:12:00Z"
+
+
+def test_times_people_gave_that_make_a_duration_negative_or_absurd_are_flagged(cli, tmp_path: Path) -> None:
+    # Ben remembers the first ticket at 08:50, before the start Ann took from the logs; Cleo's
+    # resolution was typed a month out.
+    told = {
+        "Ann": {"started_at": "2026-11-18T09:03"},
+        "Ben": {"detected_at": "08:50"},
+        "Cleo": {"resolved_at": "2026-12-18T09:49"},
+    }
+    report, record = incident_report(cli, tmp_path, told)
+    assert "Time to detect" not in report and "Time to resolve:** 30 d" in report
+    assert (
+        "**Check the times:** the detection given is before the start, so no time to detect is shown; "
+        "the time to resolve is over 7 days: check the dates given; the duration is over 7 days: check the dates given."
+    ) in report
+    assert len(record["incident"]["time_problems"]) == 3
+
+
+@pytest.mark.parametrize("key, given", [
+    ("detected_at", {"started_at": "2026-11-18T09:03", "detected_at": "2026-11-18T08:50"}),
+    ("resolved_at", {"detected_at": "2026-11-18T09:08Z", "resolved_at": "2026-11-18T09:49+01:00"}),
+])
+def test_ones_own_dated_times_out_of_order_are_refused_with_file_and_line(cli, tmp_path: Path, key: str, given: dict[str, str]) -> None:
+    folder = tmp_path / "incident"
+    path = write_answers(tmp_path, "Ann", given)
+    result = cli("start", folder, *PROJECT, "--answers", path)
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    [line] = result.stderr.strip().splitlines()
+    where = path.read_text(encoding="utf-8").splitlines().index(f'{key} = "{given[key]}"') + 1
+    assert f"{path}:{where}: answers.{key} ({given[key]}) is before answers." in line
+    assert line.endswith("give the times in the order they happened")
+    assert not (folder / "responses" / "ann.toml").exists()
+
+
+def test_clock_times_alone_may_cross_midnight_and_a_date_alone_is_a_whole_day(cli, tmp_path: Path) -> None:
+    report, record = incident_report(cli, tmp_path, {"Ann": {"started_at": "23:50", "detected_at": "00:10"}})
+    assert "**Check the times:** the detection given is before the start" in report  # flagged, not refused
+    given = {"started_at": "2026-11-18T09:03", "resolved_at": "2026-11-18"}
+    assert start_with(cli, tmp_path / "other", "Ben", given).exit_code == 0

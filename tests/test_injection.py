@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from postmortem import answers as answers_mod
 from postmortem import escape
-from postmortem import merge, questionsets, render
+from postmortem import grouping, merge, questionsets, render
 from postmortem.session import Response, Session
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -190,7 +190,7 @@ def _service_record(served: list[str], served_by: list[str], names: list[str]) -
     return merge.build_record(Session(Path("."), "Laptop refresh", "internal-service", DAY), SERVICE, responses)
 
 
-LABEL = re.compile(r"""^  (n\d+)\["((?:[\w .,\-()']|#\d+;)*)"\]$""")  # letters and digits of any script
+LABEL = re.compile(r"""^  (n\d+)\["((?:[\w .,\-()'/+]|&(?= |"\]$)|#\d+;)*)"\]$""")  # letters and digits of any script
 EDGE = re.compile(r"^  (n\d+) -->\|\d+\| (n\d+)$")  # with how many said so
 
 
@@ -206,12 +206,17 @@ def test_mermaid_labels_cannot_break_the_diagram(served: list[str], served_by: l
     lines = graphs[0].content.splitlines()
     assert lines[0] == "flowchart LR"
     by_id = {s["id"]: s for s in record["sections"]}  # merge joins people by name; the graph draws who it kept
-    edges = {(n.casefold(), p["name"].casefold()) for p in by_id["served"]["people"] for n in p["raised_by"]}
-    edges |= {(p["name"].casefold(), n.casefold()) for p in by_id["served_by"]["people"] for n in p["raised_by"]}
-    people = {name for edge in edges for name in edge}
+    teams = {p["name"].casefold(): "Team not given" for p in record["participants"]}  # no role, no team answer
+
+    def node(name: str) -> str:  # a participant is their team; a team is one node by the grouping key
+        name = teams.get(name.casefold(), name)
+        return grouping.key(name) or name.casefold()
+
+    edges = {(node(n), node(p["name"])) for p in by_id["served"]["people"] for n in p["raised_by"]}
+    edges |= {(node(p["name"]), node(n)) for p in by_id["served_by"]["people"] for n in p["raised_by"]}
     nodes = [LABEL.match(line) for line in lines[1:] if not EDGE.match(line)]
     assert all(nodes), lines
-    assert len(nodes) == len(people)
+    assert len(nodes) == len({end for edge in edges for end in edge})
     assert len([line for line in lines if EDGE.match(line)]) == len(edges)
 
 

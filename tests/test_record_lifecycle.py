@@ -111,7 +111,7 @@ class RecordLife(RuleBasedStateMachine):
     @precondition(lambda self: self.merged)
     @rule(data=st.data(), dots=st.integers(1, 3))
     def vote(self, data: st.DataObject, dots: int) -> None:
-        ids = self.known_ids()
+        ids = sorted(i for i, item in _actions(self.record()).items() if item.get("status") not in ("done", "dropped"))
         if not ids or not self.answered:
             return
         name = data.draw(st.sampled_from(sorted(self.answered)))

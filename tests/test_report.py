@@ -116,6 +116,7 @@ def test_round_trip_keeps_every_text_and_the_structure(cli, tmp_path: Path) -> N
 
 def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     answers = {
+        "team": "Corporate quality",
         "served": [{"name": "Regional office", "role": "host", "interest": "fit busy season"}],
         "expectations": "Partly",
         "poor_service": [{"text": "Approvals at 17:00", "instead": "Send requests by noon"}],
@@ -127,16 +128,17 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     report = cli("render", tmp_path / "pm").stdout
     headings, rows, _ = structure(report)
     assert headings[1:10] == [
-        "Who served whom", "Who you served", "Who served you", "Expectations set up front", "Good service",
+        "Who served whom", "Whom we served", "Who served us", "Expectations set up front", "Good service",
         "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways",
     ]
     assert "| HR | 5.0 (1) | 4.0 (1) | — | — |" in report
     assert "- Approvals at 17:00 — instead: Send requests by noon (Ann)" in report
     assert "| Partly | 1 | Ann |" in report
-    assert '```mermaid\nflowchart LR\n  n1["Ann"]\n  n2["Regional office"]\n  n1 -->|1| n2\n```' in report
+    assert '```mermaid\nflowchart LR\n  n1["Corporate quality"]\n  n2["Regional office"]\n  n1 -->|1| n2\n```' in report
+    assert "Your team" not in report  # drawn in the diagram, not listed
 
 
-@pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co"])
+@pytest.mark.parametrize("name", ['"]; n9[x', "a```b", "<img src=x onerror=alert(1)>", "end\n```\n# h", "👩‍💻 #1 & co", "R&amp;D &lt;b&gt;"])
 def test_mermaid_labels_cannot_break_the_diagram(name: str) -> None:
     from postmortem import render
 
@@ -144,7 +146,8 @@ def test_mermaid_labels_cannot_break_the_diagram(name: str) -> None:
     lines = str(graph).splitlines()
     assert lines[0] == "```mermaid" and lines[-1] == "```" and len(lines) == 6
     label = lines[3].removeprefix('  n2["').removesuffix('"]')
-    assert all(c.isascii() and (c.isalnum() or c in " .,-_()'#;") for c in label)
+    assert all(c.isascii() and (c.isalnum() or c in " .,-_()'#;/+&") for c in label)
+    assert not re.search(r"&(?!\s|$)", label)  # no character reference can start
     decoded = re.sub(r"#(\d+);", lambda m: chr(int(m.group(1))), label)
     assert decoded == escape.plain(name)
 

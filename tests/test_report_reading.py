@@ -4,6 +4,7 @@ detail reads as typed, nothing needs tidying by hand before it goes on the wiki.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -106,13 +107,13 @@ def test_the_markdown_source_reads_like_what_was_typed_and_keeps_its_structure(c
 
 
 def test_a_name_in_any_script_reads_as_typed_in_the_service_diagram(cli, tmp_path: Path) -> None:
-    answers = {"served": [{"name": "Zoë's front desk"}], "served_by": [{"name": "Łukasz"}]}
+    answers = {"team": "Équipe d'accueil", "served": [{"name": "Zoë's front desk"}], "served_by": [{"name": "Łukasz"}]}
     folder = tmp_path / "pm"
     path = write_answers(tmp_path, "Tomás", answers)
     assert cli("start", folder, "--project", "Open day", "--format", "internal-service", "--answers", path).exit_code == 0
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
-    assert '["Tomás"]' in report and """["Zoë's front desk"]""" in report and '["Łukasz"]' in report
+    assert """["Équipe d'accueil"]""" in report and """["Zoë's front desk"]""" in report and '["Łukasz"]' in report
 
 
 def test_each_persons_answers_go_on_a_second_page_the_report_links(cli, tmp_path: Path) -> None:
@@ -216,22 +217,60 @@ def test_clock_times_fall_on_the_incidents_day_not_on_a_precursor_weeks_before(c
     report = cli("render", folder).stdout
     assert "**Time to detect:** 8 min" in report and "**Time to resolve:** 41 min" in report and "**Duration:** 49 min" in report
     times = [line.split("|")[1].strip() for line in report.splitlines() if line.startswith("| ") and "|" in line[2:] and line[2:4].isdigit()]
-    assert times == ["2026-10-20T14:00", "09:03", "09:30"]
+    assert times == ["2026-10-20 14:00", "09:03", "09:30"]
 
 
-def test_who_served_whom_is_drawn_between_teams_with_how_many_people_said_so(cli, tmp_path: Path) -> None:
+def service_diagram(cli, tmp_path: Path, told: list[tuple[str, str, dict[str, Any]]]) -> list[str]:
+    """The lines of the report's Mermaid diagram, after each (name, role, answers) of an internal-service review."""
     folder = tmp_path / "pm"
-    told = [
-        ("Dana", "IT end-user computing lead", {"served": [{"name": "Sales"}], "served_by": [{"name": "Facilities"}]}),
-        ("Tomás", "IT service desk technician", {"served": [{"name": "Sales"}]}),
-        ("Rachel", "Sales operations manager", {"served_by": [{"name": "IT"}]}),
-    ]
     for name, role, answers in told:
         path = write_answers(tmp_path, name, answers, role=role)
         assert cli("start", folder, "--project", "Laptop refresh", "--format", "internal-service", "--answers", path).exit_code == 0
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
-    graph = report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)]
-    assert graph.splitlines()[1:] == [
+    return report[report.index("```mermaid"):report.index("```\n", report.index("```mermaid") + 3)].splitlines()[1:]
+
+
+def test_who_served_whom_is_drawn_between_teams_with_how_many_people_said_so(cli, tmp_path: Path) -> None:
+    told = [
+        ("Dana", "IT end-user computing lead", {"served": [{"name": "Sales"}], "served_by": [{"name": "Facilities"}]}),
+        ("Tomás", "IT service desk technician", {"served": [{"name": "Sales"}]}),
+        ("Rachel", "Sales operations manager", {"served_by": [{"name": "IT"}]}),
+    ]
+    assert service_diagram(cli, tmp_path, told) == [
         "flowchart LR", '  n1["IT"]', '  n2["Sales"]', '  n3["Facilities"]', "  n1 -->|3| n2", "  n3 -->|1| n1",
     ]
+
+
+def test_the_service_diagram_joins_teams_never_people_each_person_in_their_team(cli, tmp_path: Path) -> None:
+    # A branch manager's internal-service review: two branch staff give their team (spelled two ways),
+    # the HR partner gives none but her role names HR, and one served-by answer names her, not her team.
+    told = [
+        ("Dana", "Branch manager", {"team": "Harbour Street branch", "served_by": [{"name": "HR"}, {"name": "IT"}]}),
+        ("Omar", "Customer service lead", {"team": "harbour street branch", "served_by": [{"name": "Grace"}]}),
+        ("Grace", "HR partner", {"served": [{"name": "Harbour Street branch"}]}),
+    ]
+    assert service_diagram(cli, tmp_path, told) == [
+        "flowchart LR", '  n1["HR"]', '  n2["Harbour Street branch"]', '  n3["IT"]', "  n1 -->|3| n2", "  n3 -->|1| n2",
+    ]
+
+
+def test_an_internal_service_review_is_titled_so_and_reads_as_the_teams_own_account(cli, tmp_path: Path) -> None:
+    from conftest import REPO
+
+    folder = tmp_path / "pm"
+    for name in ("dana", "wei"):  # the IT lead and Finance, from the laptop refresh example
+        path = REPO / "examples" / "internal-service-laptop-refresh" / "answers" / f"{name}.toml"
+        assert cli("start", folder, "--project", "Laptop refresh", "--format", "internal-service", "--answers", path).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    assert report.startswith("# Internal service review: Laptop refresh\n")
+    served_by = report.split("## Who served us\n\n", 1)[1]
+    assert served_by.startswith("| Name | Role | What we needed from them | Named by |\n")
+    assert "| Procurement | Ordering the 300 laptops from the vendor | a purchase order in time for the vendor's October build slot (Dana); " in served_by
+    assert "## Whom we served\n\n| Name | Role | What they needed | Named by |\n" in report
+
+
+def test_team_names_with_an_ampersand_or_a_slash_read_as_typed_in_the_diagram(cli, tmp_path: Path) -> None:
+    told = [("Ines", "Payroll clerk", {"team": "HR/Payroll", "served": [{"name": "Sales & Marketing"}]})]
+    assert service_diagram(cli, tmp_path, told)[1:3] == ['  n1["HR/Payroll"]', '  n2["Sales & Marketing"]']

@@ -98,3 +98,17 @@ def test_the_service_diagram_draws_at_most_the_limit_of_arrows() -> None:
     assert fence.count(" -->|1| ") == SHOWN and note == f"\n*The first {SHOWN} of {2 * SHOWN} arrows; the record has every one.*"
     whole = str(render._service_graph([{"id": "served", "people": served[: SHOWN // 2]}]))
     assert whole.count(" -->|1| ") == SHOWN and whole.endswith("\n```")
+
+
+def test_past_the_limit_of_named_participants_each_still_stands_for_their_team_in_the_diagram() -> None:
+    people = [{"name": f"Tech {n:03d}", "role": "IT service desk technician"} for n in range(PEOPLE)]
+    served = {"id": "served", "kind": "people", "heading": "Whom we served", "prompt": "?",
+              "people": [{"name": "Sales", "count": PEOPLE, "raised_by": [p["name"] for p in people]}]}
+    served_by = {"id": "served_by", "kind": "people", "heading": "Who served us", "prompt": "?",
+                 "people": [{"name": "Facilities", "count": 1, "raised_by": ["Tech 000"]}]}
+    record = {"project": "P", "format": "internal-service", "date": dt.date(2026, 11, 2), "participant_count": PEOPLE,
+              "participants": people, "sections": [served, served_by]}
+    report = render.render_markdown(record)
+    assert '["Tech' not in report  # no person is a node of the diagram
+    # No team named IT among the answers, so the technicians stand for their role.
+    assert f'  n1["IT service desk technician"]\n  n2["Sales"]\n  n3["Facilities"]\n  n1 -->|{PEOPLE}| n2\n  n3 -->|1| n1\n```' in report

@@ -252,6 +252,18 @@ def test_facilitator_sees_status_merges_shows_the_report_and_counts_votes(cli, t
     assert re.search(r"<td>A2</td><td>Daily 10-minute check-in at 9:00 instead of drop-ins</td><td>2</td>", after)
 
 
+def test_the_vote_form_leaves_out_done_and_dropped_actions(cli, tmp_path: Path) -> None:
+    folder = _session(cli, tmp_path / "pm")
+    site = Site(folder)
+    linda = site.begin("Linda")
+    site.post(linda, {**LINDA, "action": "submit"}, status=303)
+    site.post(f"{site.f}/merge", {}, page=f"{site.f}/", status=200)
+    assert 'name="vote-A1"' in site.get(linda).text
+    assert cli("edit", "A1", folder, "--status", "done").exit_code == 0
+    page = site.get(linda).text
+    assert 'name="vote-A1"' not in page and 'name="vote-A2"' in page
+
+
 def test_several_people_answering_at_once_lose_nothing(cli, tmp_path: Path) -> None:
     site = Site(_session(cli, tmp_path / "pm"))
     names = [f"Person {n}" for n in range(12)]

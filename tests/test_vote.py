@@ -124,7 +124,7 @@ def test_bad_votes_are_refused_with_the_reason_and_nothing_written(cli, tmp_path
     assert vote(cli, folder, "Linda", f"{ids[BOARD]}=1").exit_code == 0
     before = (folder / "responses" / "linda.toml").read_bytes()
     cases = {
-        "A99=1": f"no action 'A99' to vote for (the actions are {', '.join(a['id'] for a in actions(folder))})",
+        "A99=1": f"no action 'A99' to vote for (the open actions are {', '.join(a['id'] for a in actions(folder))})",
         f"{ids[BOARD]}=-1": "dots cannot be negative",
         f"{ids[BOARD]}=1.5": "'1.5' is not a whole number of dots",
         f"{ids[BOARD]}=two": "'two' is not a whole number of dots",
@@ -257,3 +257,35 @@ def test_the_incident_report_shows_votes_too(cli, tmp_path: Path) -> None:
     assert [row.split(" | ")[0] for row in rows[:2]] == ["| A7", "| A3"]
     assert rows[0].split(" | ")[5] == "2"
 
+
+
+def test_interactive_vote_shows_every_open_action_before_the_first_dot_and_the_totals_after(cli, tmp_path: Path) -> None:
+    folder, ids = team(cli, tmp_path)
+    assert vote(cli, folder, "Kyle", f"{ids[RESOURCE]}=3").exit_code == 0
+    assert cli("edit", ids[BOARD], folder, "--status", "done").exit_code == 0
+    # Two open actions: 2 dots for the first, Enter for the second.
+    result, screen = drive(["vote", str(folder), "--name", "Linda"], "2" + ENTER + ENTER)
+    assert result.exit_code == 0, (result.output, screen)
+    first_prompt = screen.index("(3 of 3 dots left)")
+    assert CHECK_IN in screen[:first_prompt] and RESOURCE in screen[:first_prompt]  # the whole list first
+    assert BOARD not in screen and ids[BOARD] not in screen  # a done action gets no dots and no prompt
+    assert "Dots so far" not in screen[:first_prompt]  # what others gave stays hidden until one votes
+    open_order = [a["id"] for a in actions(folder) if a["text"] != BOARD]
+    assert read(folder / "responses" / "linda.toml")["votes"] == {open_order[0]: 2}
+    totals = dict.fromkeys(open_order, 0)
+    totals[ids[RESOURCE]] += 3  # Kyle's, uncounted by merge yet
+    totals[open_order[0]] += 2
+    expected = ", ".join(f"{i} {n}" for i, n in sorted(totals.items(), key=lambda pair: -pair[1]))
+    assert f"Dots so far: {expected}." in result.stderr
+
+
+def test_dots_for_a_done_or_dropped_action_are_refused(cli, tmp_path: Path) -> None:
+    folder, ids = team(cli, tmp_path)
+    assert cli("edit", ids[BOARD], folder, "--status", "dropped").exit_code == 0
+    result = vote(cli, folder, "Linda", f"{ids[BOARD]}=1")
+    assert result.exit_code == 2 and f"{ids[BOARD]} is dropped: dots go to open actions" in result.stderr
+    assert "votes" not in read(folder / "responses" / "linda.toml")
+    for item in ids.values():
+        assert cli("edit", item, folder, "--status", "done").exit_code == 0
+    result = vote(cli, folder, "Linda", "")
+    assert result.exit_code == 2 and "none is left to vote on" in result.stderr

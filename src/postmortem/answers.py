@@ -95,6 +95,35 @@ def parse_time(text: str, day: dt.date) -> dt.datetime | None:
     return None
 
 
+def dated(text: str) -> dt.datetime | None:
+    """text as a full ISO date-time (or date), not a clock time."""
+    try:
+        return dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+# The incident's start, detection and resolution, in the order they happen.
+INCIDENT_TIMES = ("started_at", "detected_at", "resolved_at")
+
+
+def _in_order(answers: dict[str, Any]) -> None:
+    """One person's own incident times that carry a date come in the order they happen: detection
+    before the start, say, is a slip they can see and mend. Clock times alone are not judged here
+    (23:50 then 00:10 may cross midnight); merge flags what they make of the durations."""
+    given = [(qid, answers[qid], dated(answers[qid])) for qid in INCIDENT_TIMES if isinstance(answers.get(qid), str)]
+    moments = [(qid, text, at) for qid, text, at in given if at is not None and ":" in text]  # a date alone is a whole day
+    for (first, first_text, begin), (then, then_text, end) in zip(moments, moments[1:]):
+        if (begin.tzinfo is None) != (end.tzinfo is None):  # one without an offset is taken to be in the other's
+            begin, end = begin.replace(tzinfo=begin.tzinfo or end.tzinfo), end.replace(tzinfo=end.tzinfo or begin.tzinfo)
+        if end < begin:
+            key = ("answers", then)
+            raise PostmortemError(
+                f"{dotted(key)} ({then_text}) is before answers.{first} ({first_text}): give the times in the order they happened",
+                key=key,
+            )
+
+
 def _time_text(value: Any, key: Key) -> str:
     """An event time as the string it will be shown as: text as typed, TOML date-times in ISO form."""
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
@@ -211,7 +240,9 @@ def check_answers(qset: QuestionSet, answers: Any, every: list[PostmortemError] 
     for name in (k for k in answers if qset.question(k) is None):
         kept(every, _unknown, (*key, name), qset.id, known)
     checked = ((q.id, kept(every, check_answer, q, answers[q.id], (*key, q.id), every)) for q in qset.questions if q.id in answers)
-    return {qid: value for qid, value in checked if value is not None}
+    normal = {qid: value for qid, value in checked if value is not None}
+    kept(every, _in_order, normal)
+    return normal
 
 
 OUTCOMES = ("held", "lapsed")  # what a participant says of an agreement in force; saying nothing skips it

@@ -733,6 +733,7 @@ def vote(
     path = vote_mod.cast(session, response, chosen)
     left = session.dots - sum(chosen.values())
     _say(f"Saved your votes ({vote_mod.describe(chosen)}; {left} of {session.dots} dots left) in {path}; merge counts them.")
+    _say(f"Dots so far: {vote_mod.standings(session, available)}.")
 
 
 @commands.command()

@@ -1,6 +1,7 @@
 """Participants' text as data, one function per place it lands: Markdown (`markdown`), a terminal
 (`terminal` for everything printed, `plain` for one line), JSON (`to_json`), a spreadsheet cell
-(`spreadsheet`), a shell word (`shell`), a link target in Markdown (`url`).
+(`spreadsheet`), a shell word (`shell`), a link target in Markdown (`url`), a Mermaid node label
+(`mermaid_label`).
 
 Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs), escaped only where a
 character would change the structure where it lands, so the source (shown in wiki diffs and editors)
@@ -212,6 +213,20 @@ def url(value: str) -> str:
     if not _URL.match(value):
         raise ValueError(f"not an http(s) URL: {value!r}")
     return value.translate(_URL_SPECIAL)
+
+
+# In a quoted Mermaid label these are plain text: no quote, `#` (Mermaid's entity codes), `<`, `>` or
+# backtick; `&` only where no HTML character reference can start (before a space or at the end).
+_MERMAID_PLAIN = re.compile(r"[\w .,\-()'/+]|&(?=\s|$)")
+
+
+def mermaid_label(text: str) -> str:
+    """A quoted Mermaid node label: anything but letters (of any script), digits and a little
+    punctuation becomes a #code; entity, so no name can end the label, the node or the diagram, and
+    "Sales & Marketing" or "HR/Payroll" read as typed."""
+    shown = plain(text)
+    safe = "".join(c if _MERMAID_PLAIN.match(shown, i) else f"#{ord(c)};" for i, c in enumerate(shown))
+    return f'"{safe}"'
 
 
 # Below U+0300 (Latin, with its accented letters) no character is wide or combining.

@@ -19,7 +19,7 @@ from postmortem.session import Response, Session
 ACTION_PREFIX = "A"
 # Incident facts: question ids that, when a set has them, become the record's [incident] table.
 SEVERITY = "severity"
-TIME_FACTS = {"started_at": min, "detected_at": min, "resolved_at": max}  # which answer counts when several differ
+TIME_FACTS = dict(zip(answers_mod.INCIDENT_TIMES, (min, min, max)))  # which answer counts when several differ
 _ACTION_ID = re.compile(rf"^{ACTION_PREFIX}(\d+)$")
 
 
@@ -213,13 +213,25 @@ class Clock:
             at = at.astimezone(self.offset or at.tzinfo).replace(tzinfo=None)
         return at
 
+    def to_record(self) -> dict[str, str]:
+        """The clock as the record's [incident] table keeps it: `day`, and `zone` (UTC, UTC+05:30)
+        when anyone gave an offset, so the report shows every time in one zone and one form."""
+        kept = {"day": self.day.isoformat()}
+        if self.offset is not None:
+            offset = dt.datetime.now(self.offset).strftime("%z")
+            kept["zone"] = "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
+        return kept
 
-def _dated(text: str) -> dt.datetime | None:
-    """text as a full ISO date-time (or date), not a clock time."""
-    try:
-        return dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
+    @classmethod
+    def from_record(cls, incident: dict[str, Any]) -> Clock | None:
+        """The clock to_record kept; None when there is none (or it was edited into something else)."""
+        try:
+            day = dt.date.fromisoformat(incident["day"])
+            zone = incident.get("zone")
+            offset = dt.datetime.fromisoformat(f"2000-01-01T00:00{zone[3:] or '+00:00'}").tzinfo if zone else None
+        except (KeyError, TypeError, ValueError):
+            return None
+        return cls(day, offset)
 
 
 def _time_texts(qset: QuestionSet, responses: list[Response]) -> tuple[dict[str, list[str]], list[str]]:
@@ -244,12 +256,12 @@ def make_clock(qset: QuestionSet, responses: list[Response], session_date: dt.da
     facts, every = _time_texts(qset, responses)
     day = session_date
     for candidates in (facts["started_at"], facts["detected_at"]):
-        dated = [d for d in map(_dated, candidates) if d is not None]
+        dated = [d for d in map(answers_mod.dated, candidates) if d is not None]
         if dated:
             day = min(d.date() for d in dated)
             break
     else:
-        days = Counter(d.date() for d in map(_dated, every) if d is not None)
+        days = Counter(d.date() for d in map(answers_mod.dated, every) if d is not None)
         if days:
             day = max(days, key=lambda d: (days[d], d))
     offsets = Counter(at.utcoffset() for at in (answers_mod.parse_time(t, day) for t in every) if at and at.tzinfo)
@@ -279,7 +291,7 @@ def _merge_events(raised: list[tuple[str, dict[str, str]]], clock: Clock) -> lis
     merged = []
     for order, members in enumerate(groups):
         names = _distinct(name for name, _, _ in members)
-        entry: dict[str, Any] = {"time": _most_given([event["time"] for _, event, _ in members], prefer=lambda t: _dated(t) is None)}
+        entry: dict[str, Any] = {"time": _most_given([event["time"] for _, event, _ in members], prefer=lambda t: answers_mod.dated(t) is None)}
         if members[0][2] is not None:
             entry["at"] = members[0][2]  # the moment the time was read as, for sorting
         entry.update(what=_most_given([event["what"] for _, event, _ in members]), count=len(names), raised_by=names)
@@ -302,11 +314,19 @@ def _duration(delta: dt.timedelta) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
+_SPANS = {"time_to_detect": ("started_at", "detected_at"), "time_to_resolve": ("detected_at", "resolved_at"), "duration": ("started_at", "resolved_at")}
+_WORD = {"started_at": "start", "detected_at": "detection", "resolved_at": "resolution"}
+# Longer than this between two incident times is more likely a mistyped date than an incident: it is flagged.
+LONGEST_SPAN = dt.timedelta(days=7)
+
+
 def _incident(qset: QuestionSet, responses: list[Response], clock: Clock) -> dict[str, Any]:
     """Severity and start/detection/end times as one set of facts, with the durations between them.
 
     Several answers: the severity most given (a tie goes to the more severe, listed first in the set);
-    the earliest start and detection, the latest resolution. The differing answers are kept beside."""
+    the earliest start and detection, the latest resolution. The differing answers are kept beside.
+    Answers that make a duration negative (people's times merged: one person's own are refused when
+    read) or longer than LONGEST_SPAN are flagged in `time_problems`, for the report to show."""
     facts: dict[str, Any] = {}
     question = qset.question(SEVERITY)
     if question is not None and question.kind == "choice":
@@ -335,14 +355,21 @@ def _incident(qset: QuestionSet, responses: list[Response], clock: Clock) -> dic
         if len(distinct) > 1:
             ordered = sorted(timed, key=lambda pair: pair[0]) + [p for p in distinct.values() if p[0] is None]
             facts[f"{qid}_given"] = [text for _, text in ordered]
-    spans = {
-        "time_to_detect": ("started_at", "detected_at"),
-        "time_to_resolve": ("detected_at", "resolved_at"),
-        "duration": ("started_at", "resolved_at"),
-    }
-    for name, (begin, end) in spans.items():
-        if begin in moments and end in moments and moments[end] >= moments[begin]:
-            facts[name] = _duration(moments[end] - moments[begin])
+    if moments:
+        facts.update(clock.to_record())
+    for name, (begin, end) in _SPANS.items():
+        if begin in moments and end in moments:
+            delta = moments[end] - moments[begin]
+            if delta < dt.timedelta(0):
+                facts.setdefault("time_problems", []).append(
+                    f"the {_WORD[end]} given is before the {_WORD[begin]}, so no {name.replace('_', ' ')} is shown"
+                )
+            else:
+                facts[name] = _duration(delta)
+                if delta > LONGEST_SPAN:
+                    facts.setdefault("time_problems", []).append(
+                        f"the {name.replace('_', ' ')} is over {LONGEST_SPAN.days} days: check the dates given"
+                    )
     return facts
 
 
@@ -477,6 +504,8 @@ def build_record(
         if previous.get(key):
             record[key] = previous[key]
     incident = _incident(qset, complete, clock)
+    if any("at" in event for section in sections for event in section.get("events", [])):
+        incident.update(clock.to_record())
     if incident:
         record["incident"] = incident
     if carried_over:

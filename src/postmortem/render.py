@@ -129,11 +129,23 @@ def _scores_line(entry: dict[str, Any], section: dict[str, Any]) -> str:
     return f"{entry.get(key, '')}: {scores}"
 
 
-def _mermaid_label(text: str) -> str:
-    """A quoted Mermaid node label: anything but letters (of any script), digits and a little
-    punctuation becomes a #code; entity, so no name can end the label, the node or the diagram."""
-    safe = "".join(c if c.isalnum() or c in " .,-_()'" else f"#{ord(c)};" for c in escape.plain(text))
-    return f'"{safe}"'
+def _clock_face(incident: Any) -> Any:
+    """`when(time)` for the templates: an event (its `at`) or an incident time (as typed) in one form
+    on the record's clock (merge.Clock), 09:03 on the incident's day, 2026-11-19 11:00 on another;
+    a time that is not one, or a record without a clock, as typed."""
+    from postmortem.merge import Clock
+
+    clock = Clock.from_record(incident) if isinstance(incident, dict) else None
+
+    def when(value: Any) -> str:
+        typed = value.get("time", "") if isinstance(value, dict) else str(value)
+        at = value.get("at") if isinstance(value, dict) else clock.moment(typed) if clock else None
+        if clock is None or not isinstance(at, dt.datetime):
+            return typed
+        form = "%H:%M:%S" if at.second else "%H:%M"
+        return at.strftime(form if at.date() == clock.day else f"%Y-%m-%d {form}")
+
+    return when
 
 
 def _team_of(role: str, teams: list[str]) -> str | None:
@@ -150,9 +162,13 @@ def _team_of(role: str, teams: list[str]) -> str | None:
 
 def _service_graph(sections: list[dict[str, Any]], participants: list[dict[str, Any]] | None = None) -> Any:
     """A Mermaid flowchart of which team served which, from the `served` and `served_by` people
-    questions: a participant stands for the team their role names, and each arrow counts the people
-    who said so."""
+    questions, with how many people said so on each arrow. A participant stands for their team: their
+    `team` answer, else the team their role names, else their role, else "Team not given", so no
+    arrow starts or ends at a person. Teams are one node by the name-matching rule of merge (the
+    grouping key), spelled as most people did."""
     from markupsafe import Markup
+
+    from postmortem import grouping
 
     by_id = {s.get("id"): s for s in sections}
     said: list[tuple[str, str, str]] = []  # (who served, who was served, who said so)
@@ -163,19 +179,28 @@ def _service_graph(sections: list[dict[str, Any]], participants: list[dict[str, 
     if not said:
         return Markup("")
     teams = [p["name"] for key in ("served", "served_by") for p in by_id.get(key, {}).get("people", [])]
-    team_of = {p["name"].casefold(): _team_of(p.get("role") or "", teams) for p in participants or [] if isinstance(p, dict) and p.get("name")}
-    edges: dict[tuple[str, str], tuple[str, str, set[str]]] = {}
+    answered = {a["name"].casefold(): a["text"] for a in by_id.get("team", {}).get("answers", []) if a.get("name") and a.get("text")}
+    team_of = {
+        p["name"].casefold(): answered.get(p["name"].casefold()) or _team_of(p.get("role") or "", teams) or p.get("role") or "Team not given"
+        for p in participants or [] if isinstance(p, dict) and p.get("name")
+    }
+    spellings: dict[str, list[str]] = {}
+    edges: dict[tuple[str, str], set[str]] = {}
     for giver, taker, who in said:
-        giver, taker = team_of.get(giver.casefold()) or giver, team_of.get(taker.casefold()) or taker
-        edges.setdefault((giver.casefold(), taker.casefold()), (giver, taker, set()))[2].add(who.casefold())
-    drawn = list(edges.values())[:SHOWN]
+        ends = []
+        for name in (team_of.get(giver.casefold()) or giver, team_of.get(taker.casefold()) or taker):
+            ends.append(grouping.key(name) or name.casefold())
+            spellings.setdefault(ends[-1], []).append(name)
+        edges.setdefault((ends[0], ends[1]), set()).add(who.casefold())
+    drawn = list(edges.items())[:SHOWN]
     nodes: dict[str, str] = {}
     lines = ["```mermaid", "flowchart LR"]
-    for name in (n for giver, taker, _ in drawn for n in (giver, taker)):
-        if name.casefold() not in nodes:
-            nodes[name.casefold()] = f"n{len(nodes) + 1}"
-            lines.append(f"  {nodes[name.casefold()]}[{_mermaid_label(name)}]")
-    lines += [f"  {nodes[a.casefold()]} -->|{len(who)}| {nodes[b.casefold()]}" for a, b, who in drawn]
+    for end in (end for pair, _ in drawn for end in pair):
+        if end not in nodes:
+            nodes[end] = f"n{len(nodes) + 1}"
+            shown = max(spellings[end], key=spellings[end].count)  # the spelling most people used
+            lines.append(f"  {nodes[end]}[{escape.mermaid_label(shown)}]")
+    lines += [f"  {nodes[a]} -->|{len(who)}| {nodes[b]}" for (a, b), who in drawn]
     lines.append("```")
     if len(edges) > len(drawn):
         lines.append(f"\n*The first {len(drawn)} of {len(edges)} arrows; the record has every one.*")
@@ -288,6 +313,9 @@ def render_markdown(record: dict[str, Any], template: str | None = None, answers
     env = environment(extra_dir)
     context = {"summary": "", "notes": "", "participants": [], "responses": [], "title": "", **_at_a_glance(record)}
     context["answers_page"] = _link(answers_page)
+    context["when"] = _clock_face(record.get("incident"))
+    everyone = record.get("participants") or []  # each stands for their team in the diagram, even past SHOWN
+    context["service_graph"] = lambda sections, participants=None: _service_graph(sections, everyone)
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
         context.update(participants=[], responses=[], sections=without_names(context["sections"]), answers_page="")
     return _generate(env, name, [name, "base.md.j2"] if not template else [name], context)

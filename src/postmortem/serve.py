@@ -345,7 +345,7 @@ def create_app(folder: Path, keys: Keys) -> Any:
         if not response.complete or not (folder / session_mod.RECORD_FILE).exists():
             return []
         try:
-            return vote_mod.load_actions(folder)
+            return [item for item in vote_mod.load_actions(folder) if not vote_mod.closed(item)]
         except PostmortemError:
             return []
 

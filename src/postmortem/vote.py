@@ -16,13 +16,15 @@ from postmortem import escape
 from postmortem import record as record_mod
 from postmortem import session as session_mod
 from postmortem.errors import PostmortemError
+from postmortem.publish import CLOSED
 from postmortem.session import Response, Session
 
 _PAIR = re.compile(r"^([^=]+)=(.*)$")
 
 
 def load_actions(folder: Path) -> list[dict[str, Any]]:
-    """The actions of the folder's merged record; there must be a record with at least one."""
+    """The actions of the folder's merged record; there must be a record with at least one open
+    (a done or dropped action gets no dots)."""
     path = folder / session_mod.RECORD_FILE
     if not path.exists():
         raise PostmortemError(
@@ -32,7 +34,13 @@ def load_actions(folder: Path) -> list[dict[str, Any]]:
     found = record_mod.actions(record_mod.load_record(path))
     if not found:
         raise PostmortemError("the record has no actions to vote on", path=path)
+    if all(closed(item) for item in found):
+        raise PostmortemError("every action of the record is done or dropped: none is left to vote on", path=path)
     return found
+
+
+def closed(item: dict[str, Any]) -> bool:
+    return item.get("status") in CLOSED
 
 
 def parse_votes(text: str) -> dict[str, int]:
@@ -54,15 +62,19 @@ def parse_votes(text: str) -> dict[str, int]:
 
 
 def check(votes: dict[str, int], available: list[dict[str, Any]], dots: int) -> dict[str, int]:
-    """votes with each id spelled as in the record and zeros left out; unknown ids and overspending refused."""
-    ids = {str(item["id"]).casefold(): str(item["id"]) for item in available}
+    """votes with each id spelled as in the record and zeros left out; unknown ids, done or dropped
+    actions and overspending refused."""
+    ids = {str(item["id"]).casefold(): item for item in available}
     checked: dict[str, int] = {}
     for action_id, number in votes.items():
-        known = ids.get(action_id.casefold())
-        if known is None:
-            raise PostmortemError(f"no action {action_id!r} to vote for (the actions are {', '.join(ids.values())})")
+        item = ids.get(action_id.casefold())
+        if item is None:
+            listed = ", ".join(str(i["id"]) for i in available if not closed(i))
+            raise PostmortemError(f"no action {action_id!r} to vote for (the open actions are {listed})")
+        if number and closed(item):
+            raise PostmortemError(f"{item['id']} is {item['status']}: dots go to open actions")
         if number:
-            checked[known] = number
+            checked[str(item["id"])] = number
     spent = sum(checked.values())
     if spent > dots:
         raise PostmortemError(f"that is {spent} dots, but each person has {dots} in this post-mortem")
@@ -104,13 +116,18 @@ def cast(session: Session, response: Response, votes: dict[str, int]) -> Path:
 
 
 def ask(available: list[dict[str, Any]], dots: int, previous: dict[str, int]) -> dict[str, int]:
-    """Ask, action by action, how many of the dots left go to it (the earlier vote offered as default)."""
+    """Show every open action first, then ask, action by action, how many of the dots left go to it
+    (the earlier vote offered as default). The totals so far stay hidden, so no one follows the crowd."""
     from postmortem import interview
 
-    interview.say(f"You have {dots} dots to spread over {len(available)} actions; Enter gives an action none.", "bold")
+    shown = [item for item in available if not closed(item)]
+    interview.say(f"The {len(shown)} open actions; read them all, then spread your {dots} dots:", "bold")
+    for item in shown:
+        interview.say(f"  {escape.plain(str(item['id']))}  {escape.plain(str(item.get('text', '')))}")
+    interview.say("Enter gives an action none.")
     votes: dict[str, int] = {}
     left = dots
-    for item in available:
+    for item in shown:
         if not left:
             break
         action_id = str(item["id"])
@@ -134,16 +151,29 @@ def ask(available: list[dict[str, Any]], dots: int, previous: dict[str, int]) ->
 
 def tally(session: Session, sections: list[dict[str, Any]], responses: list[Response]) -> list[str]:
     """Each action's `votes`: the dots given to it; actions then go by votes, most first (only when
-    someone has voted; among equal votes, the order merge gave: count, id).
+    someone has voted; among equal votes, the order merge gave: count, id). Returns a line for every
+    dot not counted, and why (see `_count`)."""
+    items = [item for section in sections if section.get("actions") for item in section.get("items", [])]
+    totals, uncounted = _count(session, items, responses)
+    if any(response.votes for response in responses):
+        for section in sections:
+            if section.get("actions"):
+                for item in section.get("items", []):
+                    item["votes"] = totals[id(item)]
+                section["items"].sort(key=lambda item: -item["votes"])
+    return uncounted
+
+
+def _count(session: Session, items: list[dict[str, Any]], responses: list[Response]) -> tuple[Counter[int], list[str]]:
+    """The dots each of items got (by id() of the item), and a line for every dot not counted.
 
     The one rule of what counts: a dot counts when its voter's response is finished (merge leaves
     drafts out) and it names an action of the record, by its id or by the id of an action `move`
-    folded into it (`former_ids`). Returns a line for every dot not counted, and why. (A response
-    spending more dots than the session gives is refused when it is read: session.parse_response.)"""
+    folded into it (`former_ids`). (A response spending more dots than the session gives is refused
+    when it is read: session.parse_response.)"""
     actions = {
         action_id.casefold(): item
-        for section in sections if section.get("actions")
-        for item in section.get("items", [])
+        for item in items
         for action_id in (str(item.get("id", "")), *map(str, item.get("former_ids", [])))
     }
     totals: Counter[int] = Counter()
@@ -157,13 +187,16 @@ def tally(session: Session, sections: list[dict[str, Any]], responses: list[Resp
             elif number:
                 where = session_mod.responses_dir(session.folder) / f"{response.slug}.toml"
                 uncounted.append(f"{number} dot(s) for {action_id} in {where} not counted: {why}")
-    if any(response.votes for response in responses):
-        for section in sections:
-            if section.get("actions"):
-                for item in section.get("items", []):
-                    item["votes"] = totals[id(item)]
-                section["items"].sort(key=lambda item: -item["votes"])
-    return uncounted
+    return totals, uncounted
+
+
+def standings(session: Session, available: list[dict[str, Any]]) -> str:
+    """The dots each open action has so far, from every finished response (merge has yet to count
+    the newest), most first: shown to a voter once they have voted."""
+    responses = session_mod.read_responses(session.folder, session.question_set(), dots=session.dots)
+    totals, _ = _count(session, available, responses)
+    shown = sorted((item for item in available if not closed(item)), key=lambda item: -totals[id(item)])
+    return ", ".join(f"{item['id']} {totals[id(item)]}" for item in shown)
 
 
 def describe(votes: dict[str, int]) -> str:
