@@ -244,3 +244,22 @@ def test_a_hostile_file_name_cannot_reach_the_terminal(cli, folder: Path) -> Non
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert len(result.stderr.splitlines()) == 1 and "\x1b" not in result.stderr and "\x07" not in result.stderr
     assert "invalid TOML" in result.stderr and "line.toml" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "extra"), [("render", ()), ("edit", ("A1", "--owner", "Ann")), ("groups", ()), ("vote", ("--name", "Ann"))]
+)
+def test_the_command_a_message_suggests_is_quoted_for_the_shell(cli, tmp_path: Path, command: str, extra: tuple) -> None:
+    """Every `postmortem ...` a message tells the user to run stands for the folder as named, pasted
+    into a shell: a folder called `Q3 $(touch PWNED)` runs nothing."""
+    from test_remind import shown_command_runs_as
+
+    folder = tmp_path / "Q3 $(touch PWNED) it's"
+    assert cli("start", folder, "--project", "Billing", "--no-input").exit_code == 0
+    args = (extra[0], folder, *extra[1:]) if command == "edit" else (folder, *extra)
+    result = cli(command, *args)
+    assert result.exit_code == 2
+    message = " ".join(result.stderr.split())
+    shown = message[message.index("`postmortem ") + 1 :].split("`")[0]
+    assert shown_command_runs_as(shown, tmp_path) == ["merge", str(folder)]
+    assert not list(tmp_path.rglob("PWNED"))

@@ -269,9 +269,7 @@ def render(
     from postmortem import session as session_mod
     from postmortem import store
 
-    path = target / session_mod.RECORD_FILE if target.is_dir() else target
-    if target.is_dir() and not path.exists():
-        raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
+    path = session_mod.record_path(target)
     if to not in TARGETS:
         raise PostmortemError(f"--to must be markdown or html, not {to!r}")
     record = record_mod.load_record(path)
@@ -359,7 +357,7 @@ def edit(
     from postmortem import facilitate
     from postmortem import session as session_mod
 
-    path = directory / session_mod.RECORD_FILE
+    path = session_mod.record_path(directory)
     if item in ("summary", "notes"):
         if text is None:
             raise PostmortemError(f"give the {item} with --text")
@@ -394,7 +392,7 @@ def move(
 
     if (to is None) == (not out):
         raise PostmortemError("give either --to ITEM or --out")
-    _say(facilitate.change(directory / session_mod.RECORD_FILE, lambda r: facilitate.move_wording(r, wording, to=to)))
+    _say(facilitate.change(session_mod.record_path(directory), lambda r: facilitate.move_wording(r, wording, to=to)))
 
 
 @commands.command()
@@ -414,7 +412,7 @@ def groups(
     from postmortem import review
     from postmortem import session as session_mod
 
-    reviewed = review.sections(record_mod.load_record(directory / session_mod.RECORD_FILE), directory)
+    reviewed = review.sections(record_mod.load_record(session_mod.record_path(directory)), directory)
     _out(review.to_json(reviewed) if as_json else review.to_text(reviewed))
 
 
@@ -443,10 +441,7 @@ def publish(
     if len(paths) > 2:
         raise PostmortemError("give at most two paths: the post-mortem folder and the wiki folder")
     target, wiki = (Path("."), paths[0]) if len(paths) == 1 else paths
-    record_path = target / session_mod.RECORD_FILE if target.is_dir() else target
-    if target.is_dir() and not record_path.exists():
-        raise PostmortemError(f"no {session_mod.RECORD_FILE} yet; run `postmortem merge {target}` first", path=target)
-    done = publish_mod.publish(record_path, wiki, style, index, template)
+    done = publish_mod.publish(session_mod.record_path(target), wiki, style, index, template)
     for warning in done.warnings:
         _say(f"postmortem: warning: {warning}")
     answers = f", each person's answers: {done.answers}" if done.answers else ""

@@ -271,7 +271,7 @@ def _closed_in_wiki(published: Path, record: dict[str, Any]) -> list[str]:
     before, after = states(record_mod.load_record(published)), states(record)
     return [
         f"{action_id} was {state} in {published}, the record published now has it {after[action_id]}; "
-        f"set it in the post-mortem's own record too (`postmortem edit {action_id} --status {state}`) and publish again"
+        f"set it in the post-mortem's own record too (`postmortem edit {escape.shell(action_id)} --status {escape.shell(state)}`) and publish again"
         for action_id, state in before.items()
         if state in CLOSED and after.get(action_id, state) not in CLOSED
     ]

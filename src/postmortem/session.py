@@ -15,6 +15,7 @@ from typing import Any
 
 from postmortem import answers as answers_mod
 from postmortem import questionsets, store
+from postmortem.escape import shell
 from postmortem.errors import PostmortemError, about, kept
 from postmortem.questionsets import QuestionSet
 
@@ -43,6 +44,17 @@ def slugify(name: str) -> str:
         digest = hashlib.sha256(name.encode("utf-8")).hexdigest()[:6]
         slug = f"{slug or 'participant'}-{digest}"
     return slug
+
+
+def record_path(target: Path) -> Path:
+    """The record of the post-mortem folder target, or target itself when it names a record file;
+    a folder not merged yet is refused."""
+    if not target.is_dir():
+        return target
+    path = target / RECORD_FILE
+    if not path.exists():
+        raise PostmortemError(f"no {RECORD_FILE} yet; run `postmortem merge {shell(str(target))}` first", path=target)
+    return path
 
 
 def person_key(name: str) -> str:
@@ -92,7 +104,7 @@ class Session:
 def load_session(folder: Path) -> Session:
     path = folder / SESSION_FILE
     if not path.exists():
-        raise PostmortemError(f"no {SESSION_FILE} here; run `postmortem start {folder}` to create the post-mortem", path=folder)
+        raise PostmortemError(f"no {SESSION_FILE} here; run `postmortem start {shell(str(folder))}` to create the post-mortem", path=folder)
     with about(path):
         return parse_session(store.read_toml(path), folder)
 

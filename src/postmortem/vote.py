@@ -28,7 +28,7 @@ def load_actions(folder: Path) -> list[dict[str, Any]]:
     path = folder / session_mod.RECORD_FILE
     if not path.exists():
         raise PostmortemError(
-            f"no {session_mod.RECORD_FILE} yet: votes go to the merged actions, so run `postmortem merge {folder}` first",
+            f"no {session_mod.RECORD_FILE} yet: votes go to the merged actions, so run `postmortem merge {escape.shell(str(folder))}` first",
             path=folder,
         )
     found = record_mod.actions(record_mod.load_record(path))
@@ -99,12 +99,12 @@ def voter(session: Session, name: str | None, token: str | None) -> Response:
     if response is None:
         raise PostmortemError(
             f"{escape.plain(who)} has no response in {session_mod.responses_dir(session.folder)}: "
-            f"only participants vote, so answer first (postmortem start {session.folder})"
+            f"only participants vote, so answer first (postmortem start {escape.shell(str(session.folder))})"
         )
     if not response.complete:
         raise PostmortemError(
             f"your answers are an unfinished draft, and merge counts only finished responses' votes: "
-            f"finish them first (postmortem start {session.folder}), then vote"
+            f"finish them first (postmortem start {escape.shell(str(session.folder))}), then vote"
         )
     return response
 
