@@ -357,19 +357,7 @@ def edit(
     from postmortem import facilitate
     from postmortem import session as session_mod
 
-    path = session_mod.record_path(directory)
-    if item in ("summary", "notes"):
-        if text is None:
-            raise PostmortemError(f"give the {item} with --text")
-        message = facilitate.change(path, lambda r: facilitate.set_text(r, item, text))
-    elif (owner, due, status, note, text) == (None,) * 5:
-        raise PostmortemError(f"nothing to change in {item}: give --owner, --due, --status, --note or --text")
-    else:
-        message = facilitate.change(
-            path,
-            lambda r: facilitate.edit_item(r, item, owner=owner, due=due, status=status, note=note, text=text),
-        )
-    _say(message)
+    _say(facilitate.edit(session_mod.record_path(directory), item, owner=owner, due=due, status=status, note=note, text=text))
 
 
 @commands.command()
@@ -704,31 +692,9 @@ def vote(
     Example:
       postmortem vote retro/ --name Linda --votes A1=2,A3=1
     """
-    from postmortem import session as session_mod
     from postmortem import vote as vote_mod
 
-    session = session_mod.load_session(directory)
-    available = vote_mod.load_actions(directory)
-    if votes is not None:
-        response = vote_mod.voter(session, name, token)
-        chosen = vote_mod.check(vote_mod.parse_votes(votes), available, session.dots)
-    else:
-        from postmortem import interview
-
-        if not interview.can_prompt():
-            raise PostmortemError("standard input is not a terminal: give your dots with --votes A1=2,A3=1")
-        with interview.terminal():
-            if name is None and token is None:
-                question = "Your token" if session.anonymous else "Your name"
-                answer = interview.ask_text(question, validate=lambda t: bool(t.strip()) or "Please answer")
-                name, token = (None, answer) if session.anonymous else (answer, None)
-            response = vote_mod.voter(session, name, token)
-            chosen = vote_mod.ask(available, session.dots, response.votes or {})
-        chosen = vote_mod.check(chosen, available, session.dots)
-    path = vote_mod.cast(session, response, chosen)
-    left = session.dots - sum(chosen.values())
-    _say(f"Saved your votes ({vote_mod.describe(chosen)}; {left} of {session.dots} dots left) in {path}; merge counts them.")
-    _say(f"Dots so far: {vote_mod.standings(session, available)}.")
+    vote_mod.run(directory, name, token, votes, tell=_say)
 
 
 @commands.command()

@@ -25,6 +25,19 @@ def change(path: Path, edit: Callable[[dict[str, Any]], str]) -> str:
     return message
 
 
+def edit(path: Path, item: str, **given: str | None) -> str:
+    """`postmortem edit`: set the summary or notes (item "summary" or "notes", with text), or an
+    action's or agreement's fields (owner, due, status, note, text) in the record at path."""
+    if item in ("summary", "notes"):
+        text = given.get("text")
+        if text is None:
+            raise PostmortemError(f"give the {item} with --text")
+        return change(path, lambda record: set_text(record, item, text))
+    if all(value is None for value in given.values()):
+        raise PostmortemError(f"nothing to change in {item}: give --owner, --due, --status, --note or --text")
+    return change(path, lambda record: edit_item(record, item, **given))
+
+
 def _items(record: dict[str, Any]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     return [(s, i) for s in record["sections"] if s.get("kind") == "items" for i in s.get("items", [])]
 

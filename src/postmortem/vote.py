@@ -22,15 +22,37 @@ from postmortem.session import Response, Session
 _PAIR = re.compile(r"^([^=]+)=(.*)$")
 
 
+def run(folder: Path, name: str | None, token: str | None, votes: str | None, tell) -> None:  # type: ignore[no-untyped-def]
+    """`postmortem vote`: the dots given with votes (A1=2,A3=1), or asked for on the terminal
+    (with the voter's name or token when neither is given), saved in the voter's response."""
+    session = session_mod.load_session(folder)
+    available = load_actions(folder)
+    if votes is not None:
+        response = voter(session, name, token)
+        chosen = parse_votes(votes)
+    else:
+        from postmortem import interview
+
+        if not interview.can_prompt():
+            raise PostmortemError("standard input is not a terminal: give your dots with --votes A1=2,A3=1")
+        with interview.terminal():
+            if name is None and token is None:
+                question = "Your token" if session.anonymous else "Your name"
+                answer = interview.ask_text(question, validate=lambda t: bool(t.strip()) or "Please answer")
+                name, token = (None, answer) if session.anonymous else (answer, None)
+            response = voter(session, name, token)
+            chosen = ask(available, session.dots, response.votes or {})
+    chosen = check(chosen, available, session.dots)
+    path = cast(session, response, chosen)
+    left = session.dots - sum(chosen.values())
+    tell(f"Saved your votes ({describe(chosen)}; {left} of {session.dots} dots left) in {path}; merge counts them.")
+    tell(f"Dots so far: {standings(session, available)}.")
+
+
 def load_actions(folder: Path) -> list[dict[str, Any]]:
     """The actions of the folder's merged record; there must be a record with at least one open
     (a done or dropped action gets no dots)."""
-    path = folder / session_mod.RECORD_FILE
-    if not path.exists():
-        raise PostmortemError(
-            f"no {session_mod.RECORD_FILE} yet: votes go to the merged actions, so run `postmortem merge {escape.shell(str(folder))}` first",
-            path=folder,
-        )
+    path = session_mod.record_path(folder)
     found = record_mod.actions(record_mod.load_record(path))
     if not found:
         raise PostmortemError("the record has no actions to vote on", path=path)
