@@ -592,12 +592,12 @@ def actions(
         return
     if sum((as_json, as_csv, to is not None)) > 1:
         raise PostmortemError("give one of --json, --csv and --to")
-    if to is not None and to not in ("github", "gitlab", "jira-csv"):
-        raise PostmortemError(f"--to must be github, gitlab or jira-csv, not {to!r}")
     paths = [Path(w) for w in words] or [Path(".")]
     if to is not None:
         from postmortem import trackers
 
+        if to not in trackers.TRACKERS:
+            raise PostmortemError(f"--to must be {', '.join(trackers.TRACKERS[:-1])} or {trackers.TRACKERS[-1]}, not {to!r}")
         people = trackers.load_people(config)  # a bad config stops the export before any record is read
     found, errors = followup.load_records(paths)
     rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)

@@ -161,7 +161,6 @@ def _as_date(value: Any) -> dt.date | None:
         return parse_date(value, "date")
     except PostmortemError:
         return None
-    return None
 
 
 def _id_key(action_id: str) -> tuple[int, str]:

@@ -50,7 +50,6 @@ class Published:
     page: Path
     record: Path
     index: Path
-    others: list[Path] = field(default_factory=list)
     answers: Path | None = None  # the page of each person's answers
     warnings: list[str] = field(default_factory=list)
 
@@ -347,4 +346,4 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
             warnings = skipped + (_closed_in_wiki(published_record, record) if published_record.exists() else [])
             # all on disk before any is replaced; then the answers page, the page linking it, the record beside it, and what links to them
             store.atomic_write_all([*linked, writes[0], (published_record, record_text), *writes[1:]])
-    return Published(page=pages / f"{name}.md", record=published_record, index=index_path, others=[p for p, _ in writes[2:]], answers=answers_page, warnings=warnings)
+    return Published(page=pages / f"{name}.md", record=published_record, index=index_path, answers=answers_page, warnings=warnings)

@@ -21,7 +21,6 @@ from postmortem.questionsets import QuestionSet
 SESSION_FILE = "postmortem.toml"
 RESPONSES_DIR = "responses"
 RECORD_FILE = "record.toml"
-REPORT_FILE = "report.md"
 QUESTIONS_FILE = "questions.toml"
 DEFAULT_DOTS = 3
 
@@ -304,14 +303,6 @@ def parse_response(
 
 def read_response(path: Path, qset: QuestionSet, *, dots: int | None = None) -> Response:
     return parse_response(store.read_toml(path), qset, path, dots=dots)
-
-
-def read_responses(folder: Path, qset: QuestionSet, *, dots: int | None = None) -> list[Response]:
-    """Every response file in the folder (see folder_problems)."""
-    paths = response_paths(folder)
-    responses = [read_response(path, qset, dots=dots) for path in paths]
-    check_distinct(paths, responses)
-    return responses
 
 
 def folder_problems(read: list[tuple[Path, Response]]) -> list[PostmortemError]:
