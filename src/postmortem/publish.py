@@ -29,11 +29,10 @@ from typing import Any
 
 from postmortem import escape, record as record_mod, store
 from postmortem.errors import PostmortemError
-from postmortem.session import slugify
+from postmortem.session import RECORD_SUFFIX, slugify
 
 STYLES = ("github", "mkdocs", "plain")
 PAGE_PREFIX = "Postmortem-"
-RECORD_SUFFIX = ".record.toml"
 ANSWERS_SUFFIX = "--answers"  # the page of each person's answers beside a report ("--" is in no slug)
 INDEX_MARKERS = ("<!-- postmortem:index:start -->", "<!-- postmortem:index:end -->")
 SIDEBAR_MARKERS = ("<!-- postmortem:sidebar:start -->", "<!-- postmortem:sidebar:end -->")

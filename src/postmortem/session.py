@@ -21,6 +21,7 @@ from postmortem.questionsets import QuestionSet
 SESSION_FILE = "postmortem.toml"
 RESPONSES_DIR = "responses"
 RECORD_FILE = "record.toml"
+RECORD_SUFFIX = ".record.toml"  # a record published beside a wiki page: <page>.record.toml
 QUESTIONS_FILE = "questions.toml"
 DEFAULT_DOTS = 3
 
