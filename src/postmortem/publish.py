@@ -148,11 +148,7 @@ def _entries(pages: Path, current: _Entry, skipped: list[str]) -> list[_Entry]:
 
 
 def _entry(name: str, record: dict[str, Any]) -> _Entry:
-    actions = [
-        i for s in record.get("sections", []) if s.get("kind") == "items"
-        for i in s.get("items", []) if isinstance(i, dict) and i.get("id")
-    ]
-    open_actions = sum(1 for i in actions if str(i.get("status", "open")).strip().casefold() not in CLOSED)
+    open_actions = sum(1 for i in record_mod.actions(record) if str(i.get("status", "open")).strip().casefold() not in CLOSED)
     participants = record.get("participant_count")
     if not isinstance(participants, int) or isinstance(participants, bool):
         participants = len(record.get("participants") or [])
@@ -260,11 +256,7 @@ def _closed_in_wiki(published: Path, record: dict[str, Any]) -> list[str]:
     """Actions closed in the wiki's copy (`actions done` in a wiki checkout, say) that the record
     being published still has open: publishing replaces the copy, so say which, by id."""
     def states(rec: dict[str, Any]) -> dict[str, str]:
-        return {
-            str(i["id"]): str(i.get("status", "open")).strip().casefold()
-            for s in rec.get("sections", []) if s.get("kind") == "items"
-            for i in s.get("items", []) if isinstance(i, dict) and i.get("id")
-        }
+        return {str(i["id"]): str(i.get("status", "open")).strip().casefold() for i in record_mod.actions(rec)}
 
     before, after = states(record_mod.load_record(published)), states(record)
     return [
