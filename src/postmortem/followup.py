@@ -17,10 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
-from postmortem.record import actions as record_actions
+from postmortem.record import OPEN, actions as record_actions, status as action_status
 from postmortem.errors import PostmortemError
 from postmortem.session import RECORD_FILE, RECORD_SUFFIX, RESPONSES_DIR, SESSION_FILE, load_session, slugify
-OPEN = ("open", "in progress")
 ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record", "link")
 
 _ACTION_NUMBER = re.compile(r"(\d+)$")
@@ -163,7 +162,7 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
     rows = []
     for entry in found:
         for item in record_actions(entry.record):
-            status = str(item.get("status") or "open")
+            status = action_status(item)
             due = item.get("due")
             due_date = _as_date(due)
             rows.append(
@@ -306,7 +305,7 @@ def set_status(found: list[Found], reference: str, status: str) -> str:
 
     def edit(record: dict[str, Any]) -> str:
         item = facilitate.find_action(record, action_id)
-        before = item.get("status") or "open"
+        before = action_status(item)
         item["status"] = status
         what = "already " + status if before == status else f"{before} -> {status}"
         from postmortem.escape import plain
@@ -374,7 +373,7 @@ def carried_over(folder: Path, project: str, date: dt.date, history: Iterable[Pa
     carried = []
     for entry in sorted(found, key=lambda f: f.date):
         for item in sorted(record_actions(entry.record), key=lambda i: _id_key(str(i["id"]))):
-            status = str(item.get("status") or "open")
+            status = action_status(item)
             if status not in OPEN:
                 continue
             row: dict[str, Any] = {"project": entry.project, "date": entry.date, "id": str(item["id"]), "text": str(item.get("text", ""))}

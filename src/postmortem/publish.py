@@ -39,7 +39,6 @@ SIDEBAR_MARKERS = ("<!-- postmortem:sidebar:start -->", "<!-- postmortem:sidebar
 NAV_MARKERS = ("# postmortem:nav:start", "# postmortem:nav:end")
 MKDOCS_FILE = "mkdocs.yml"
 MKDOCS_SECTION = "postmortems"
-CLOSED = ("done", "dropped")
 
 
 @dataclass
@@ -148,7 +147,7 @@ def _entries(pages: Path, current: _Entry, skipped: list[str]) -> list[_Entry]:
 
 
 def _entry(name: str, record: dict[str, Any]) -> _Entry:
-    open_actions = sum(1 for i in record_mod.actions(record) if str(i.get("status", "open")).strip().casefold() not in CLOSED)
+    open_actions = sum(record_mod.status(i) in record_mod.OPEN for i in record_mod.actions(record))
     participants = record.get("participant_count")
     if not isinstance(participants, int) or isinstance(participants, bool):
         participants = len(record.get("participants") or [])
@@ -256,14 +255,14 @@ def _closed_in_wiki(published: Path, record: dict[str, Any]) -> list[str]:
     """Actions closed in the wiki's copy (`actions done` in a wiki checkout, say) that the record
     being published still has open: publishing replaces the copy, so say which, by id."""
     def states(rec: dict[str, Any]) -> dict[str, str]:
-        return {str(i["id"]): str(i.get("status", "open")).strip().casefold() for i in record_mod.actions(rec)}
+        return {str(i["id"]): record_mod.status(i) for i in record_mod.actions(rec)}
 
     before, after = states(record_mod.load_record(published)), states(record)
     return [
         f"{action_id} was {state} in {published}, the record published now has it {after[action_id]}; "
         f"set it in the post-mortem's own record too (`postmortem edit {action_id} --status {state}`) and publish again"
         for action_id, state in before.items()
-        if state in CLOSED and after.get(action_id, state) not in CLOSED
+        if state not in record_mod.OPEN and after.get(action_id, state) in record_mod.OPEN
     ]
 
 

@@ -23,6 +23,7 @@ SECTION_LISTS = {  # each kind of section: the key of its list of entries
     "items": "items", "people": "people", "choice": "choices", "scores": "teams", "text": "answers", "events": "events",
 }
 STATUSES = ("open", "in progress", "done", "dropped")
+OPEN = STATUSES[:2]  # an action still to be done
 MAX_BYTES = store.MAX_RECORD_BYTES  # the largest record read, and so the largest written
 MAX_COUNT = 10**9  # counts, votes, ids and distributions: far above any team, far below a memory bomb
 MAX_POINTS = 10  # a scale has 2 to 10 points (questionsets)
@@ -395,6 +396,11 @@ def actions(record: dict[str, Any]) -> list[dict[str, Any]]:
         for item in section.get("items", [])
         if isinstance(item, dict) and item.get("id")
     ]
+
+
+def status(item: dict[str, Any]) -> str:
+    """An action's status: open unless the record says otherwise."""
+    return str(item.get("status") or "open")
 
 
 def read(path: Path, *, low_memory: bool = False) -> tuple[dict[str, Any], list[PostmortemError]]:
