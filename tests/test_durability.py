@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomli_w
 from test_interview import CTRL_C, CTRL_D, ENTER, assert_no_hang, drive, lines, read
 
 from postmortem import questionsets, store
@@ -294,7 +293,7 @@ def test_twenty_people_answer_at_once_while_merges_and_edits_run(tmp_path: Path)
     for name in names:
         path = tmp_path / f"{session_mod.slugify(name)}-answers.toml"
         path.write_text(
-            tomli_w.dumps({"role": "Staff", "answers": {
+            store.dumps({"role": "Staff", "answers": {
                 "went_well": [went_well[name]],
                 "improvements": ["Kyle holds a daily check-in at 9:00 instead of drop-ins"],
                 "rating": names.index(name) % 5 + 1,

@@ -19,7 +19,6 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import rtoml
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -28,6 +27,7 @@ from conftest import Cli, write_answers
 from postmortem import record as record_mod
 from postmortem import render as render_mod
 from postmortem import session as session_mod
+from postmortem import store
 
 PEOPLE = ("Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus")
 IMPROVEMENTS = (
@@ -71,9 +71,9 @@ class RecordLife(RuleBasedStateMachine):
 
     def hand_edit(self, change) -> None:
         path = self.folder / "record.toml"
-        record = rtoml.loads(path.read_text(encoding="utf-8"))
+        record = tomllib.loads(path.read_text(encoding="utf-8"))
         change(record)
-        path.write_text(rtoml.dumps(record, pretty=True), encoding="utf-8")
+        path.write_text(store.dumps(record, fast=True), encoding="utf-8")
 
     def ok(self, *args: Any) -> Any:
         result = self.cli(*args)
@@ -131,7 +131,7 @@ class RecordLife(RuleBasedStateMachine):
         ids = self.known_ids()
         target = "A99" if unknown or not ids else data.draw(st.sampled_from(ids))
         data_["votes"] = {target: 1}
-        path.write_text(rtoml.dumps(data_, pretty=True), encoding="utf-8")
+        path.write_text(store.dumps(data_, fast=True), encoding="utf-8")
 
     # -- the facilitator ------------------------------------------------------------------------
 
