@@ -61,6 +61,7 @@ def typed(question: Question) -> tuple[str, Any]:
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_key", [CTRL_C, CTRL_D], ids=["ctrl-c-first", "ctrl-d-first"])
 @pytest.mark.parametrize("set_id", BUILT_IN)
 def test_stopped_at_every_question_of_every_set_keeps_every_earlier_answer(
@@ -284,6 +285,7 @@ def _postmortem(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_twenty_people_answer_at_once_while_merges_and_edits_run(tmp_path: Path) -> None:
     folder = tmp_path / "retro"
     session_mod.create_session(folder, "Colorado office compliance rollout", "classic", dt.date(2026, 11, 20))

@@ -155,6 +155,7 @@ def test_the_synonym_table_is_data_the_user_can_extend(tmp_path: Path, monkeypat
         grouping.forget()
 
 
+@pytest.mark.slow
 def test_a_large_post_mortem_groups_only_near_identical_wordings() -> None:
     assert grouping.threshold(50) == grouping.LOOSE
     assert grouping.threshold(10_000) == grouping.STRICT
@@ -197,6 +198,7 @@ def test_every_text_is_in_exactly_one_group_in_order(texts: list[str]) -> None:
     assert all(g == sorted(g) for g in found)
 
 
+@pytest.mark.slow
 def test_grouping_grows_linearly() -> None:
     rng = random.Random(7)
     vocabulary = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti") for b in ("ba", "de", "fi", "go", "hu", "ja", "ke", "lu")]

@@ -216,6 +216,7 @@ STRANGE = st.sampled_from([
 ])
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_check_and_merge_agree_on_any_one_value_changed(cli, pristine: Path, tmp_path_factory, data) -> None:

@@ -19,6 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -272,4 +273,4 @@ RecordLife.TestCase.settings = settings(  # no shrinking: it takes many minutes 
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-test_record_life = RecordLife.TestCase
+test_record_life = pytest.mark.slow(RecordLife.TestCase)
