@@ -20,6 +20,7 @@ from postmortem import store
 from postmortem.record import OPEN, actions as record_actions, status as action_status
 from postmortem.errors import PostmortemError
 from postmortem.session import RECORD_FILE, RECORD_SUFFIX, RESPONSES_DIR, SESSION_FILE, load_session, slugify
+
 ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record", "link")
 
 _ACTION_NUMBER = re.compile(r"(\d+)$")
