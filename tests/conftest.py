@@ -5,9 +5,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomli_w
 from typer.testing import CliRunner
 
+from postmortem import store
 from postmortem.cli import app
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,7 +28,7 @@ def cli() -> Cli:
 
 def write_answers(folder: Path, name: str, answers: dict[str, Any], **extra: Any) -> Path:
     path = folder / f"answers-{len(list(folder.glob('answers-*')))}.toml"
-    path.write_text(tomli_w.dumps({"name": name, **extra, "answers": answers}), encoding="utf-8")
+    path.write_text(store.dumps({"name": name, **extra, "answers": answers}), encoding="utf-8")
     return path
 
 

@@ -259,6 +259,13 @@ def test_the_table_lines_up_with_wide_characters(cli, tmp_path: Path) -> None:
     assert starts == {width(lines[0][: lines[0].index("DATE")])}
 
 
+
+def test_width_counts_the_columns_a_terminal_gives() -> None:
+    from postmortem.escape import width
+
+    assert width("Denver") == 6
+    assert width("東京オフィス") == 12  # wide: two columns each
+    assert width("Zoe\u0301 ｱｲ") == 6  # a combining accent takes none; half-width katakana one each
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel"]
 FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "=cmd|' /C calc'!A0", "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1", " =1"]
 

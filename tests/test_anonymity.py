@@ -9,14 +9,13 @@ import shutil
 from pathlib import Path
 
 import test_interview
-import tomli_w
 from conftest import read, write_answers
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from postmortem import answers as answers_mod
-from postmortem import merge, questionsets
+from postmortem import merge, questionsets, store
 from postmortem.cli import app
 from postmortem.session import Response, Session
 
@@ -173,15 +172,13 @@ def test_anonymous_only_when_creating(tmp_path: Path) -> None:
 
 
 def test_a_record_marked_anonymous_never_shows_names_even_if_they_are_in_it(tmp_path: Path) -> None:
-    import tomli_w
-
     run = Witness()
     folder = tmp_path / "retro"
     run("start", folder, "--project", "P", "--answers", write_answers(tmp_path, "Zebulon Quaxley", {"went_well": ["Fine"]}))
     run("merge", folder)
     record = read(folder / "record.toml")
     assert record["participants"][0]["name"] == "Zebulon Quaxley"  # a named session lists them
-    (folder / "record.toml").write_text(tomli_w.dumps({**record, "anonymous": True}), encoding="utf-8")
+    (folder / "record.toml").write_text(store.dumps({**record, "anonymous": True}), encoding="utf-8")
     report = run("render", folder).stdout
     assert "**Participants:** 1 (anonymous: counts only, no names)\n" in report and "Appendix" not in report
     assert "- Fine (1 person)\n" in report and "Zebulon" not in report
@@ -264,7 +261,7 @@ def test_anonymous_outputs_do_not_depend_on_who_holds_which_token(tmp_path: Path
         (folder / "responses").mkdir()
         for token, given_answers in zip(order, answers):
             data = {"schema_version": 1, "name": token, "role": "", "status": "complete", "updated": dt.datetime(2026, 11, 2, 9, 0), "answers": given_answers}
-            (folder / "responses" / f"{token}.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+            (folder / "responses" / f"{token}.toml").write_text(store.dumps(data), encoding="utf-8")
         run("merge", folder)
         outputs.append([
             (folder / "record.toml").read_text(encoding="utf-8"),

@@ -29,10 +29,10 @@ from test_examples import regenerate
 
 EXAMPLE = REPO / "examples" / "serve-harbour-street-branch"
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not (CHROMIUM and DRIVER) and not os.environ.get("CI"),
     reason="needs Debian's chromium and chromium-driver (apt-get install chromium chromium-driver; .ci/run does)",
-)
+)]
 
 UNLABELLED = """
 const bad = [];

@@ -42,6 +42,34 @@ def test_default_is_the_current_folder(cli, tmp_path: Path, monkeypatch) -> None
     assert result.stdout == f"{Path('pm/responses/kyle.toml')}:2: status must be 'complete' or 'draft', not 'finished'\n"
 
 
+def test_lines_inside_a_multi_line_string_are_text_not_keys(cli, tmp_path: Path) -> None:
+    folder = make(cli, tmp_path / "pm", merged=False)
+    bad = folder / "responses" / "kyle.toml"
+    bad.write_text(
+        "\n".join([
+            'name = "Kyle"',
+            "role = '''",
+            'status = "complete"',
+            "'''",
+            'colour = """',
+            "[answers]",
+            "rating = 3",
+            '"""',
+            'status = "finished"',
+            "",
+            "[answers]",
+            "rating = 9",
+        ]) + "\n",
+        encoding="utf-8",
+    )
+    result = cli("check", folder)
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert f"{bad}:9: status must be 'complete' or 'draft', not 'finished'" in lines, result.stdout
+    assert any(line.startswith(f"{bad}:5: ") and "colour" in line for line in lines), result.stdout
+    assert any(line.startswith(f"{bad}:12: ") and "rating" in line for line in lines), result.stdout
+
+
 def test_every_problem_in_a_response_with_lines(cli, tmp_path: Path) -> None:
     folder = make(cli, tmp_path / "pm", merged=False)
     bad = folder / "responses" / "kyle.toml"

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tomli_w
 from test_interview import CTRL_C, CTRL_D, ENTER, assert_no_hang, drive, lines, read
 
 from postmortem import questionsets, store
@@ -62,6 +61,7 @@ def typed(question: Question) -> tuple[str, Any]:
 
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("first_key", [CTRL_C, CTRL_D], ids=["ctrl-c-first", "ctrl-d-first"])
 @pytest.mark.parametrize("set_id", BUILT_IN)
 def test_stopped_at_every_question_of_every_set_keeps_every_earlier_answer(
@@ -285,6 +285,7 @@ def _postmortem(*args: object) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_twenty_people_answer_at_once_while_merges_and_edits_run(tmp_path: Path) -> None:
     folder = tmp_path / "retro"
     session_mod.create_session(folder, "Colorado office compliance rollout", "classic", dt.date(2026, 11, 20))
@@ -294,7 +295,7 @@ def test_twenty_people_answer_at_once_while_merges_and_edits_run(tmp_path: Path)
     for name in names:
         path = tmp_path / f"{session_mod.slugify(name)}-answers.toml"
         path.write_text(
-            tomli_w.dumps({"role": "Staff", "answers": {
+            store.dumps({"role": "Staff", "answers": {
                 "went_well": [went_well[name]],
                 "improvements": ["Kyle holds a daily check-in at 9:00 instead of drop-ins"],
                 "rating": names.index(name) % 5 + 1,

@@ -8,9 +8,9 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import tomli_w
-
 from conftest import read, write_answers
+
+from postmortem import store
 
 PROJECT = ["--project", "Billing migration", "--date", "2026-11-02"]
 
@@ -55,7 +55,7 @@ def test_remerge_keeps_every_hand_and_command_edit(cli, tmp_path: Path) -> None:
     improvements = next(s for s in record["sections"] if s["id"] == "improvements")
     a1 = next(a for a in improvements["items"] if a["id"] == "A1")
     a1.update(owner="Marcus", due="2026-12-01")
-    (folder / "record.toml").write_text(tomli_w.dumps(record), encoding="utf-8")
+    (folder / "record.toml").write_text(store.dumps(record), encoding="utf-8")
 
     # With commands: status, note and new wording of A2; a wording moved out of its group and one moved in.
     for args in (["edit", "A2", folder, "--status", "in progress", "--note", "Budget asked for", "--owner", "Jessica"],

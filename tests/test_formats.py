@@ -39,6 +39,14 @@ def test_every_builtin_set_is_covered() -> None:
     assert builtin_ids() == sorted(HEADINGS)
 
 
+def test_formats_lists_every_builtin_set(cli) -> None:
+    """Against the list above, not the code that finds the sets: a set dropped there is caught here."""
+    listing = {line.split()[0]: line for line in cli("formats").stdout.splitlines()}
+    for set_id in HEADINGS:
+        assert set_id in listing, f"{set_id} missing from `formats`"
+        assert listing[set_id].endswith(questionsets.load(set_id).description)
+
+
 def label(question: Question) -> str:
     return question.id.replace("_", "-")
 

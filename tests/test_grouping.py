@@ -162,6 +162,7 @@ def test_the_synonym_table_is_data_the_user_can_extend(tmp_path: Path, monkeypat
         grouping.forget()
 
 
+@pytest.mark.slow
 def test_a_large_post_mortem_groups_only_near_identical_wordings() -> None:
     assert grouping.threshold(50) == grouping.LOOSE
     assert grouping.threshold(10_000) == grouping.STRICT
@@ -209,6 +210,7 @@ def test_every_text_is_in_exactly_one_group_in_order(texts: list[str]) -> None:
     assert all(g == sorted(g) for g in found)
 
 
+@pytest.mark.slow
 def test_grouping_grows_linearly() -> None:
     rng = random.Random(7)
     vocabulary = [f"{a}{b}" for a in ("ka", "lo", "mi", "nu", "pe", "ro", "su", "ti") for b in ("ba", "de", "fi", "go", "hu", "ja", "ke", "lu")]
@@ -232,3 +234,18 @@ def test_a_text_in_no_group_is_a_group_of_its_own_for_suggestions() -> None:
     near = suggestions(texts, [[0, 1]])  # 2 and 3 in no group: neither joined with the other, nor with 0 and 1
     assert {j for j, _ in near[2]} >= {3} and {j for j, _ in near[3]} >= {2}
     assert 1 not in {j for j, _ in near[0]} and 0 not in {j for j, _ in near[1]}  # one group: not suggested to each other
+
+
+def test_a_broken_synonym_table_is_one_error_naming_file_and_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from postmortem.errors import PostmortemError
+
+    (tmp_path / "synonyms.toml").write_text('# mine\nsynonyms = [["widget", "gizmo"]\n', encoding="utf-8")
+    monkeypatch.setenv("POSTMORTEM_CONFIG_DIR", str(tmp_path))
+    grouping.forget()
+    try:
+        with pytest.raises(PostmortemError) as caught:
+            _together("Ship the widget faster", "Deliver the gizmo faster")
+        assert str(caught.value).startswith(f"{tmp_path / 'synonyms.toml'}:3: invalid TOML")
+    finally:
+        monkeypatch.undo()
+        grouping.forget()

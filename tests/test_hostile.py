@@ -72,7 +72,6 @@ SYNTAX_CASES = [
     ("newer-schema", lambda good: good.replace("schema_version = 1", "schema_version = 7").encode(), 1,
      "schema_version 7 is newer than this postmortem supports (1); upgrade postmortem"),
 ]
-SYNTAX_IDS = {case[0] for case in SYNTAX_CASES}
 
 
 def _expect_one_line(result, path: Path | str, line, problem: str, good: str = "") -> None:

@@ -19,12 +19,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import tomli_w
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Cli, write_answers
-from postmortem import escape
+from postmortem import escape, store
 from postmortem.cli import commands
 
 COMMANDS = sorted(command.name or command.callback.__name__.replace("_", "-") for command in commands.registered_commands)
@@ -123,7 +122,7 @@ def _corpus(root: Path) -> None:
     (folder / "report.md").symlink_to("../outside/index.md")  # render -o replaces the link, never writes through it
     (root / "bomb.md.j2").write_text("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}{{ 'x' * 10**9 }}", encoding="utf-8")
     (root / "evil.md.j2").write_text('{% extends "classic.md.j2" %}{% block framing %}' + ESC + "{{ project }}{% endblock %}", encoding="utf-8")
-    (root / "evil-set.toml").write_text(tomli_w.dumps({
+    (root / "evil-set.toml").write_text(store.dumps({
         "title": f"Set{ESC}", "description": ESC,
         "questions": [{"id": "q", "kind": "items", "prompt": f"Prompt{ESC}", "help": f"Help{ESC}\nmore"}],
     }), encoding="utf-8")

@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from postmortem import answers as answers_mod
 from postmortem import escape
-from postmortem import grouping, merge, questionsets, render
+from postmortem import grouping, merge, questionsets, render, store
 from postmortem.session import Response, Session
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -259,12 +259,11 @@ def test_formats_output_strips_escape_sequences(cli, tmp_path_factory, monkeypat
 
 def _folder_with(cli, tmp: Path, t: list[str]) -> Path:
     """A merged post-mortem whose project, names, roles, items and owner come from t."""
-    import tomli_w
 
     folder = tmp / "pm"
     for index, (name, role, item) in enumerate(((t[1], t[2], t[3]), (t[4], t[5], t[6]))):
         answers = tmp / f"a{index}.toml"
-        answers.write_text(tomli_w.dumps({"name": name, "role": role, "answers": {
+        answers.write_text(store.dumps({"name": name, "role": role, "answers": {
             "went_well": [item], "improvements": [{"text": item + " fix", "owner": t[7], "due": dt.date(2020, 1, 1)}],
         }}), encoding="utf-8")
         result = cli("start", folder, "--project", t[0], "--date", "2026-11-02", "--answers", answers)

@@ -32,7 +32,6 @@ ENTER = "\r"
 CTRL_C = "\x03"
 CTRL_D = "\x04"
 CTRL_U = "\x15"  # clear the line (after a refused value)
-DOWN = "\x1b[B"
 UP = "\x1b[A"
 WATCHDOG_SECONDS = 8
 

@@ -153,3 +153,15 @@ def test_mkdocs_extension_syntax_stays_plain_text_anywhere_in_a_report(texts: li
     assert all(structure.counts[tag] == 0 for tag in EXTENSION_ELEMENTS)
     material = with_python_markdown(report, MATERIAL)
     assert all(material.counts[tag] == 0 for tag in EXTENSION_ELEMENTS)
+
+
+@pytest.mark.parametrize("project", ["Move to C#", "Ship F# ##", "#"])
+def test_a_value_ending_in_hash_keeps_its_hashes_in_a_heading(cli, tmp_path: Path, project: str) -> None:
+    """A heading's trailing #s are its closing sequence (Python-Markdown drops them even after a letter, as in "C#")."""
+    folder = tmp_path / "pm"
+    answers = write_answers(tmp_path, "Ann", {"went_well": ["Small steps"]})
+    assert cli("start", folder, "--project", project, "--date", "2026-11-02", "--answers", answers).exit_code == 0
+    assert cli("merge", folder).exit_code == 0
+    report = cli("render", folder).stdout
+    for engine in (with_markdown_it(report), with_python_markdown(report), with_python_markdown(report, MATERIAL)):
+        assert engine.headings[0] == ("h1", f"Post-mortem: {project}")

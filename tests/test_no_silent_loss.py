@@ -3,11 +3,12 @@ moves, deletions, votes that cannot count, and the small ways output went astray
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
-import rtoml
-
 from conftest import read, write_answers
+
+from postmortem import store
 
 PROJECT = ["--project", "Billing migration", "--date", "2026-11-02"]
 CHECK_IN, RESOURCE, BOARD = "Daily check-in at 9:00", "Ask for an extra resource", "One shared task board"
@@ -38,9 +39,9 @@ def _by_text(folder: Path) -> dict[str, str]:
 
 def _hand_edit(folder: Path, change) -> None:
     path = folder / "record.toml"
-    record = rtoml.loads(path.read_text(encoding="utf-8"))
+    record = tomllib.loads(path.read_text(encoding="utf-8"))
     change(record)
-    path.write_text(rtoml.dumps(record, pretty=True), encoding="utf-8")
+    path.write_text(store.dumps(record, fast=True), encoding="utf-8")
 
 
 def _item(record: dict, action_id: str) -> dict:

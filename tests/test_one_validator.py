@@ -10,11 +10,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import tomli_w
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import write_answers
+
+from postmortem import store
 
 PROJECT = ["--project", "Billing migration", "--date", "2026-11-02"]
 
@@ -215,6 +216,7 @@ STRANGE = st.sampled_from([
 ])
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_check_and_merge_agree_on_any_one_value_changed(cli, pristine: Path, tmp_path_factory, data) -> None:
@@ -230,7 +232,7 @@ def test_check_and_merge_agree_on_any_one_value_changed(cli, pristine: Path, tmp
         holder = holder[part]
     holder[key[-1]] = data.draw(STRANGE)
     try:
-        path.write_text(tomli_w.dumps(content), encoding="utf-8")
+        path.write_text(store.dumps(content), encoding="utf-8")
     except (TypeError, ValueError):  # not writable as TOML (a list of tables and values mixed, say)
         return
     checked, merged = cli("check", folder), cli("merge", folder)

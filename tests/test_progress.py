@@ -9,9 +9,8 @@ import tomllib
 from pathlib import Path
 
 import pytest
-import tomli_w
 
-from postmortem import progress
+from postmortem import progress, store
 
 RESPONSES = progress.THRESHOLD + 50  # just large enough for a bar
 
@@ -20,7 +19,7 @@ def make_session(folder: Path, count: int = RESPONSES) -> Path:
     """A classic post-mortem with `count` complete responses, written directly (fast)."""
     (folder / "responses").mkdir(parents=True)
     (folder / "postmortem.toml").write_text(
-        tomli_w.dumps({"schema_version": 1, "project": "Big retro", "format": "classic", "date": "2026-11-02"}),
+        store.dumps({"schema_version": 1, "project": "Big retro", "format": "classic", "date": "2026-11-02"}),
         encoding="utf-8",
     )
     for number in range(count):
@@ -28,7 +27,7 @@ def make_session(folder: Path, count: int = RESPONSES) -> Path:
             "schema_version": 1, "name": f"Person {number:03d}", "role": "Dev", "status": "complete",
             "answers": {"went_well": [f"Thing {number % 7} went well"], "rating": 1 + number % 5},
         }
-        (folder / "responses" / f"person-{number:03d}.toml").write_text(tomli_w.dumps(response), encoding="utf-8")
+        (folder / "responses" / f"person-{number:03d}.toml").write_text(store.dumps(response), encoding="utf-8")
     return folder
 
 

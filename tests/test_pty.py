@@ -15,7 +15,6 @@ import pytest
 pexpect = pytest.importorskip("pexpect")
 
 TIMEOUT = 20
-DOWN = "\x1b[B"
 UP = "\x1b[A"
 CTRL_U = "\x15"
 

@@ -13,6 +13,8 @@ from markdown_it import MarkdownIt
 
 from conftest import REPO, read, write_answers
 
+from postmortem import store
+
 PAGE = "Postmortem-2026-11-20-colorado-office-compliance-rollout"
 START, END = "<!-- postmortem:index:start -->", "<!-- postmortem:index:end -->"
 
@@ -345,15 +347,13 @@ def test_nav_written_without_indent_and_followed_by_a_comment(cli, pm: Path, tmp
 
 
 def test_closing_an_action_in_the_wiki_copy_is_not_reopened_silently(cli, pm: Path, tmp_path: Path) -> None:
-    import tomli_w
-
     wiki = tmp_path / "wiki"
     wiki.mkdir()
     assert cli("publish", pm, wiki, "--style", "plain").exit_code == 0
     published = wiki / f"{PAGE}.record.toml"
     copy = read(published)
     copy["sections"][2]["items"][1]["status"] = "done"  # A2 closed from a wiki checkout
-    published.write_text(tomli_w.dumps(copy), encoding="utf-8")
+    published.write_text(store.dumps(copy), encoding="utf-8")
     result = cli("publish", pm, wiki, "--style", "plain")
     assert result.exit_code == 0, result.output
     assert "warning: A2 was done in" in result.stderr and "postmortem edit A2 --status done" in result.stderr

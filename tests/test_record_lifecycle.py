@@ -19,7 +19,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-import rtoml
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -28,6 +28,7 @@ from conftest import Cli, write_answers
 from postmortem import record as record_mod
 from postmortem import render as render_mod
 from postmortem import session as session_mod
+from postmortem import store
 
 PEOPLE = ("Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus")
 IMPROVEMENTS = (
@@ -71,9 +72,9 @@ class RecordLife(RuleBasedStateMachine):
 
     def hand_edit(self, change) -> None:
         path = self.folder / "record.toml"
-        record = rtoml.loads(path.read_text(encoding="utf-8"))
+        record = tomllib.loads(path.read_text(encoding="utf-8"))
         change(record)
-        path.write_text(rtoml.dumps(record, pretty=True), encoding="utf-8")
+        path.write_text(store.dumps(record, fast=True), encoding="utf-8")
 
     def ok(self, *args: Any) -> Any:
         result = self.cli(*args)
@@ -131,7 +132,7 @@ class RecordLife(RuleBasedStateMachine):
         ids = self.known_ids()
         target = "A99" if unknown or not ids else data.draw(st.sampled_from(ids))
         data_["votes"] = {target: 1}
-        path.write_text(rtoml.dumps(data_, pretty=True), encoding="utf-8")
+        path.write_text(store.dumps(data_, fast=True), encoding="utf-8")
 
     # -- the facilitator ------------------------------------------------------------------------
 
@@ -272,4 +273,4 @@ RecordLife.TestCase.settings = settings(  # no shrinking: it takes many minutes 
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-test_record_life = RecordLife.TestCase
+test_record_life = pytest.mark.slow(RecordLife.TestCase)

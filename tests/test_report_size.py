@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import tomli_w
-
 from conftest import read
-from postmortem import render
+from postmortem import render, store
 from postmortem.render import NAMED, SHOWN
 
 PEOPLE = SHOWN + 20
@@ -20,7 +18,7 @@ def big_session(folder: Path, anonymous: bool = False) -> Path:
     and one stakeholder everyone names with a role and an interest of their own."""
     (folder / "responses").mkdir(parents=True)
     session = {"schema_version": 1, "project": "Big retro", "format": "classic", "date": dt.date(2026, 11, 2), "anonymous": anonymous}
-    (folder / "postmortem.toml").write_text(tomli_w.dumps(session), encoding="utf-8")
+    (folder / "postmortem.toml").write_text(store.dumps(session), encoding="utf-8")
     for n in range(PEOPLE):
         answers = {
             "went_well": [f"Win {n:03d}"],
@@ -30,7 +28,7 @@ def big_session(folder: Path, anonymous: bool = False) -> Path:
             "takeaways": f"Takeaway {n:03d}",
         }
         response = {"schema_version": 1, "name": f"Person {n:03d}", "status": "complete", "answers": answers}
-        (folder / "responses" / f"person-{n:03d}.toml").write_text(tomli_w.dumps(response), encoding="utf-8")
+        (folder / "responses" / f"person-{n:03d}.toml").write_text(store.dumps(response), encoding="utf-8")
     return folder
 
 

@@ -124,3 +124,31 @@ def test_a_run_builds_only_the_command_it_runs(args: list[str], built, monkeypat
     assert result.exit_code == 0, result.output
     everything = [i.name or typer.main.get_command_name(i.callback.__name__) for i in commands.registered_commands]
     assert sorted(names) == sorted(everything if built == "all" else built) and len(everything) == 16  # --help builds them in its order
+
+
+def test_the_lazy_commands_are_the_ones_typer_builds() -> None:
+    """cli._Commands builds each command with typer.main.get_command_from_info, which typer does not
+    document: the commands it builds, their help and the listing in `--help` must be those typer's
+    public get_command makes from the same registrations, all at once (run under each typer the
+    pin in pyproject.toml allows)."""
+    import re
+
+    import typer.main
+    from typer.testing import CliRunner
+
+    from postmortem.cli import HELP_OPTIONS, WORKFLOW, app, commands
+
+    eager_app = typer.Typer(context_settings=HELP_OPTIONS, rich_markup_mode=None)
+    eager_app.registered_commands.extend(commands.registered_commands)
+    eager = typer.main.get_command(eager_app)
+    lazy = typer.main.get_command(app)
+    assert list(lazy.commands) == list(eager.commands) and len(eager.commands) == 16
+    runner = CliRunner()
+    listing = runner.invoke(app, ["--help"], terminal_width=120).output
+    listed = re.findall(r"^  ([a-z]+)  ", listing.partition("\nCommands:\n")[2], re.MULTILINE)
+    assert listed == list(WORKFLOW) and sorted(listed) == sorted(eager.commands)  # listed in the order a post-mortem uses them
+    for name, command in eager.commands.items():
+        built = lazy.commands[name]
+        assert [(p.name, p.opts, p.required) for p in built.params] == [(p.name, p.opts, p.required) for p in command.params]
+        theirs = runner.invoke(eager_app, [name, "--help"], prog_name="postmortem", terminal_width=120)
+        assert runner.invoke(app, [name, "--help"], prog_name="postmortem", terminal_width=120).output == theirs.output, name

@@ -6,8 +6,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import tomli_w
 from conftest import read, write_answers
+
+from postmortem import store
 
 PROJECT = ["--project", "Colorado office compliance rollout", "--date", "2026-11-02"]
 
@@ -28,7 +29,7 @@ def draft(folder: Path, name: str, answers: dict, done: list[str]) -> None:
         "done": done,
         "answers": answers,
     }
-    (folder / "responses" / f"{name.lower()}.toml").write_text(tomli_w.dumps(data), encoding="utf-8")
+    (folder / "responses" / f"{name.lower()}.toml").write_text(store.dumps(data), encoding="utf-8")
 
 
 def team(cli, tmp_path: Path) -> Path:
@@ -175,7 +176,7 @@ def test_invited_list_edited_by_hand(cli, tmp_path: Path) -> None:
     answer(cli, folder, "Linda", {"went_well": ["x"]})
     session = read(folder / "postmortem.toml")
     session["invited"] = ["Ann", "ann ", "", "LINDA"]
-    (folder / "postmortem.toml").write_text(tomli_w.dumps(session), encoding="utf-8")
+    (folder / "postmortem.toml").write_text(store.dumps(session), encoding="utf-8")
     data = json.loads(cli("status", folder, "--json").stdout)
     assert data["counts"] == {"invited": 2, "answered": 1, "drafts": 0, "due": 1, "not_invited": 0}
     assert [(p["name"], p["state"]) for p in data["participants"]] == [("LINDA", "answered"), ("Ann", "due")]

@@ -16,6 +16,8 @@ import pytest
 import postmortem
 import postmortem.resources
 
+pytestmark = pytest.mark.slow  # builds and installs a wheel
+
 REPO = Path(__file__).resolve().parents[1]
 ITEM = "Wheel-installed answers reach the report"
 

@@ -24,7 +24,14 @@ commands = typer.Typer(context_settings=HELP_OPTIONS)  # where the subcommands r
 class _Commands(MutableMapping):
     """The root group's subcommands by name, each built from its registration the first time it is
     looked up. Typer would read every command's parameters at every start, --version included;
-    a run builds only the command it runs (--help still lists, and so builds, them all)."""
+    a run builds only the command it runs (--help still lists, and so builds, them all).
+
+    Each command is built by typer.main.get_command_from_info, which typer does not document:
+    tests/test_startup.py checks that what it builds, and the listing in --help, are what typer's
+    public get_command makes. pyproject.toml caps typer below 0.29, which imports pydantic and
+    builds a TypeAdapter per parameter at every run: `formats classic` takes 0.12 s of CPU with
+    typer 0.28 and twice that, 0.24 s, with 0.29.2 and pydantic, a delay before every first question.
+    Below 0.18 the tests of tests/test_startup.py fail: --version imports markdown_it, or click 8.2+ breaks typer."""
 
     def __init__(self, registry: typer.Typer, rich_markup_mode: Any) -> None:
         self._registered = {
@@ -571,12 +578,12 @@ def actions(
         return
     if sum((as_json, as_csv, to is not None)) > 1:
         raise PostmortemError("give one of --json, --csv and --to")
-    if to is not None and to not in ("github", "gitlab", "jira-csv"):
-        raise PostmortemError(f"--to must be github, gitlab or jira-csv, not {to!r}")
     paths = [Path(w) for w in words] or [Path(".")]
     if to is not None:
         from postmortem import trackers
 
+        if to not in trackers.TRACKERS:
+            raise PostmortemError(f"--to must be {', '.join(trackers.TRACKERS[:-1])} or {trackers.TRACKERS[-1]}, not {to!r}")
         people = trackers.load_people(config)  # a bad config stops the export before any record is read
     found, errors = followup.load_records(paths)
     rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)

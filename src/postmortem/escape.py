@@ -229,16 +229,14 @@ def mermaid_label(text: str) -> str:
     return f'"{safe}"'
 
 
-# Below U+0300 (Latin, with its accented letters) no character is wide or combining.
-_ONE_COLUMN = re.compile("[\x00-\u02ff]+")
-
-
 def width(text: str) -> int:
-    """The columns text takes on a terminal: wide East Asian characters two, combining marks none."""
+    """The columns plain text (see plain) takes on a terminal: wide East Asian characters two,
+    combining marks none, as wcwidth (prompt_toolkit's own measure) counts them."""
     if text.isascii():
         return len(text)
-    rest = _ONE_COLUMN.sub("", text)
-    return len(text) - len(rest) + sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in rest)
+    from wcwidth import wcswidth  # only for text that needs it: its tables take 25 ms to import
+
+    return wcswidth(text)
 
 
 def align(rows: list[list[str]]) -> list[str]:

@@ -17,22 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import store
-from postmortem.record import actions as record_actions
+from postmortem.record import OPEN, actions as record_actions, status as action_status
 from postmortem.errors import PostmortemError
+from postmortem.session import RECORD_FILE, RECORD_SUFFIX, RESPONSES_DIR, SESSION_FILE, load_session, slugify
 
-RECORD_NAME = "record.toml"
-RECORD_SUFFIX = ".record.toml"
-SESSION_NAME = "postmortem.toml"
-OPEN = ("open", "in progress")
 ACTION_COLUMNS = ("project", "date", "id", "action", "owner", "due", "status", "overdue", "age", "record", "link")
 
 _ACTION_NUMBER = re.compile(r"(\d+)$")
-
-
-def slug(text: str) -> str:
-    from postmortem.session import slugify
-
-    return slugify(text)
 
 
 @dataclass
@@ -53,17 +44,17 @@ class Found:
     @property
     def name(self) -> str:
         """The post-mortem folder's name, or the wiki page's name."""
-        if self.path.name == RECORD_NAME:
+        if self.path.name == RECORD_FILE:
             return self.path.resolve().parent.name
         return self.path.name[: -len(RECORD_SUFFIX)] if self.path.name.endswith(RECORD_SUFFIX) else self.path.stem
 
     def matches(self, qualifier: str) -> bool:
         """qualifier names this post-mortem: its project or folder/page name (as slugs, or the
         start of the project's), or its date."""
-        wanted = slug(qualifier)
-        project = slug(self.project)
+        wanted = slugify(qualifier)
+        project = slugify(self.project)
         return (
-            wanted in (project, slug(self.name))
+            wanted in (project, slugify(self.name))
             or project.startswith(wanted + "-")
             or qualifier.strip() == self.date.isoformat()
         )
@@ -73,7 +64,7 @@ class Found:
 
 
 def is_record_name(name: str) -> bool:
-    return name == RECORD_NAME or (name.endswith(RECORD_SUFFIX) and not name.startswith("."))
+    return name == RECORD_FILE or (name.endswith(RECORD_SUFFIX) and not name.startswith("."))
 
 
 def record_files(paths: Iterable[Path]) -> list[Path]:
@@ -87,8 +78,8 @@ def record_files(paths: Iterable[Path]) -> list[Path]:
         if not path.is_dir():
             raise PostmortemError("no such file or folder", path=path)
         for top, dirs, files in os.walk(path):
-            if SESSION_NAME in files and "responses" in dirs:
-                dirs.remove("responses")
+            if SESSION_FILE in files and RESPONSES_DIR in dirs:
+                dirs.remove(RESPONSES_DIR)
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             found.extend(Path(top, f) for f in sorted(files) if is_record_name(f))
     return list(dict.fromkeys(found))
@@ -97,18 +88,16 @@ def record_files(paths: Iterable[Path]) -> list[Path]:
 def load_sessions(paths: Iterable[Path]) -> tuple[list[Any], list[PostmortemError]]:
     """The session of every post-mortem folder under paths (a postmortem.toml given by name too),
     and an error for each one that does not read."""
-    from postmortem.session import load_session
-
     folders: list[Path] = []
     for path in paths:
         if path.is_file():
-            folders += [path.parent] if path.name == SESSION_NAME else []
+            folders += [path.parent] if path.name == SESSION_FILE else []
             continue
         if not path.is_dir():
             raise PostmortemError("no such file or folder", path=path)
         for top, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "responses")
-            if SESSION_NAME in files:
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != RESPONSES_DIR)
+            if SESSION_FILE in files:
                 folders.append(Path(top))
     sessions, errors = [], []
     for folder in dict.fromkeys(folders):
@@ -128,7 +117,7 @@ def read_record(path: Path) -> dict[str, Any]:
 
 def _preference(path: Path) -> int:
     """A post-mortem's own record before a copy published to a wiki."""
-    return 0 if path.name == RECORD_NAME and (path.parent / SESSION_NAME).is_file() else 1
+    return 0 if path.name == RECORD_FILE and (path.parent / SESSION_FILE).is_file() else 1
 
 
 def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemError]]:
@@ -145,7 +134,7 @@ def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemErr
         except PostmortemError as err:
             errors.append(err)
             continue
-        key = (slug(data["project"]), data["date"], data.get("format"), data.get("participant_count"))
+        key = (slugify(data["project"]), data["date"], data.get("format"), data.get("participant_count"))
         found.setdefault(key, Found(path, data))
     order = {path: index for index, path in enumerate(files)}
     return sorted(found.values(), key=lambda f: order[f.path]), errors
@@ -175,7 +164,7 @@ def action_rows(found: list[Found], today: dt.date) -> list[dict[str, Any]]:
     rows = []
     for entry in found:
         for item in record_actions(entry.record):
-            status = str(item.get("status") or "open")
+            status = action_status(item)
             due = item.get("due")
             day = due_date(due)
             rows.append(
@@ -290,10 +279,10 @@ def actions_table(rows: list[dict[str, Any]]) -> str:
 
 def _label(entry: Found, others: list[Found]) -> str:
     """The shortest qualifier that names entry among others."""
-    for qualifier in (*sorted((slug(entry.name), slug(entry.project)), key=len), entry.date.isoformat()):
+    for qualifier in (*sorted((slugify(entry.name), slugify(entry.project)), key=len), entry.date.isoformat()):
         if sum(o.matches(qualifier) for o in others) == 1:
             return qualifier
-    return slug(entry.name)
+    return slugify(entry.name)
 
 
 def resolve(found: list[Found], reference: str) -> tuple[Found, str]:
@@ -305,7 +294,7 @@ def resolve(found: list[Found], reference: str) -> tuple[Found, str]:
         raise PostmortemError(f"no action id in {reference!r}; give one such as A2 or colorado-office:A2")
     scope = [f for f in found if f.matches(qualifier)] if qualifier else found
     if qualifier and not scope:
-        names = ", ".join(sorted({slug(f.project) for f in found})) or "none found"
+        names = ", ".join(sorted({slugify(f.project) for f in found})) or "none found"
         raise PostmortemError(f"no post-mortem matches {qualifier!r} (projects: {names})")
     hits = [f for f in scope if any(str(i["id"]).casefold() == action_id.casefold() for i in record_actions(f.record))]
     if len(hits) == 1:
@@ -326,7 +315,7 @@ def set_status(found: list[Found], reference: str, status: str) -> str:
 
     def edit(record: dict[str, Any]) -> str:
         item = facilitate.find_action(record, action_id)
-        before = item.get("status") or "open"
+        before = action_status(item)
         item["status"] = status
         what = "already " + status if before == status else f"{before} -> {status}"
         from postmortem.escape import plain
@@ -343,9 +332,9 @@ def _session_says_other(folder: Path, project_slug: str, before: dt.date) -> boo
     """A sibling's postmortem.toml shows, without reading its record, that it is another project
     or not earlier (a session that does not read is no proof: its record is read)."""
     try:
-        data = store.read_toml(folder / SESSION_NAME)
+        data = store.read_toml(folder / SESSION_FILE)
         project, date = data["project"], data["date"]
-        return slug(project) != project_slug or not (isinstance(date, dt.date) and date < before)
+        return slugify(project) != project_slug or not (isinstance(date, dt.date) and date < before)
     except (PostmortemError, OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
@@ -354,19 +343,19 @@ def earlier_records(folder: Path, project: str, date: dt.date, history: Iterable
     """The records of earlier post-mortems of this project: in the folders beside this one, and
     under the history paths."""
     here = folder.resolve()
-    project_slug = slug(project)
+    project_slug = slugify(project)
     candidates: list[Path] = []
     try:
         siblings = sorted(d for d in here.parent.iterdir() if not d.name.startswith(".") and d != here)
     except OSError:
         siblings = []
     for sibling in siblings:
-        record = sibling / RECORD_NAME
+        record = sibling / RECORD_FILE
         if record.is_file() and not _session_says_other(sibling, project_slug, date):
             candidates.append(record)
-    candidates += [p for p in record_files(history) if p.resolve().parent != here or p.name != RECORD_NAME]
+    candidates += [p for p in record_files(history) if p.resolve().parent != here or p.name != RECORD_FILE]
     found, errors = load_records(candidates)
-    return [f for f in found if slug(f.project) == project_slug and f.date < date], errors
+    return [f for f in found if slugify(f.project) == project_slug and f.date < date], errors
 
 
 def source(path: Path, folder: Path) -> str:
@@ -380,7 +369,7 @@ def carried_over(found: list[Found], folder: Path) -> list[dict[str, Any]]:
     carried = []
     for entry in sorted(found, key=lambda f: f.date):
         for item in sorted(record_actions(entry.record), key=lambda i: _id_key(str(i["id"]))):
-            status = str(item.get("status") or "open")
+            status = action_status(item)
             if status not in OPEN:
                 continue
             row: dict[str, Any] = {"project": entry.project, "date": entry.date, "id": str(item["id"]), "text": str(item.get("text", ""))}

@@ -31,7 +31,6 @@ from __future__ import annotations
 import heapq
 import math
 import re
-import tomllib
 import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -42,7 +41,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
-from postmortem import resources
+from postmortem import resources, store
 
 # Grouping (the values are measured on labelled corpora: docs/grouping.md)
 LOOSE, STRICT = 0.2, 0.95  # the average similarity a text needs to its group: in a small post-mortem, in a large one
@@ -111,14 +110,10 @@ class _Tables:
 
 
 def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    """A table of words (store.read_toml: a bad one is an error naming file and line); none when missing."""
+    if not path.exists() and not path.is_symlink():
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        from postmortem.errors import PostmortemError
-
-        raise PostmortemError(f"cannot read the synonym table: {exc}", path=path) from exc
+    return store.read_toml(path)
 
 
 @cache

@@ -8,8 +8,8 @@ from typing import Any
 
 from postmortem import grouping
 from postmortem.escape import to_json as json_text
-from postmortem.followup import OPEN, Found, _clip, table
-from postmortem.record import actions as record_actions
+from postmortem.followup import Found, _clip, table
+from postmortem.record import OPEN, actions as record_actions, status as action_status
 
 ROTI = "roti"
 
@@ -30,7 +30,7 @@ def postmortems(found: list[Found]) -> list[dict[str, Any]]:
     for entry in found:
         sections = [s for s in entry.record.get("sections", []) if isinstance(s, dict)]
         ratings = [s for s in sections if s.get("kind") == "rating"]
-        statuses = [str(i.get("status") or "open") for i in record_actions(entry.record)]
+        statuses = [action_status(i) for i in record_actions(entry.record)]
         rows.append(
             {
                 "date": entry.date,

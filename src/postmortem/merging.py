@@ -57,9 +57,7 @@ def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
 
     session = session_mod.load_session(folder)
     qset = session.question_set()
-    paths = session_mod.response_paths(folder)
-    responses = [session_mod.read_response(p, qset, dots=session.dots) for p in track(paths, len(paths), "Reading responses")]
-    session_mod.check_distinct(paths, responses)
+    responses = session_mod.read_responses(session, track=track)
     record_path = folder / session_mod.RECORD_FILE
     found, unreadable = followup.earlier_records(folder, session.project, session.date, list(history))
     carried = followup.carried_over(found, folder)

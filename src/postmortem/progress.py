@@ -3,7 +3,7 @@
 `track(files, len(files), "Reading responses")` gives back `files` unchanged when stderr is not
 a terminal or the job is small, so scripts, pipes and CI logs get nothing extra; otherwise it
 yields the same items while rich draws a transient bar on stderr (gone once the job is done).
-rich (installed with typer) is imported only then, so small runs and `--help` stay light.
+rich is imported only then, so small runs and `--help` stay light.
 """
 
 from __future__ import annotations

@@ -29,18 +29,16 @@ from typing import Any
 
 from postmortem import escape, record as record_mod, store
 from postmortem.errors import PostmortemError
-from postmortem.session import slugify
+from postmortem.session import RECORD_SUFFIX, slugify
 
 STYLES = ("github", "mkdocs", "plain")
 PAGE_PREFIX = "Postmortem-"
-RECORD_SUFFIX = ".record.toml"
 ANSWERS_SUFFIX = "--answers"  # the page of each person's answers beside a report ("--" is in no slug)
 INDEX_MARKERS = ("<!-- postmortem:index:start -->", "<!-- postmortem:index:end -->")
 SIDEBAR_MARKERS = ("<!-- postmortem:sidebar:start -->", "<!-- postmortem:sidebar:end -->")
 NAV_MARKERS = ("# postmortem:nav:start", "# postmortem:nav:end")
 MKDOCS_FILE = "mkdocs.yml"
 MKDOCS_SECTION = "postmortems"
-CLOSED = ("done", "dropped")
 
 
 @dataclass
@@ -50,7 +48,6 @@ class Published:
     page: Path
     record: Path
     index: Path
-    others: list[Path] = field(default_factory=list)
     answers: Path | None = None  # the page of each person's answers
     warnings: list[str] = field(default_factory=list)
 
@@ -150,11 +147,7 @@ def _entries(pages: Path, current: _Entry, skipped: list[str]) -> list[_Entry]:
 
 
 def _entry(name: str, record: dict[str, Any]) -> _Entry:
-    actions = [
-        i for s in record.get("sections", []) if s.get("kind") == "items"
-        for i in s.get("items", []) if isinstance(i, dict) and i.get("id")
-    ]
-    open_actions = sum(1 for i in actions if str(i.get("status", "open")).strip().casefold() not in CLOSED)
+    open_actions = sum(record_mod.status(i) in record_mod.OPEN for i in record_mod.actions(record))
     participants = record.get("participant_count")
     if not isinstance(participants, int) or isinstance(participants, bool):
         participants = len(record.get("participants") or [])
@@ -262,18 +255,14 @@ def _closed_in_wiki(published: Path, record: dict[str, Any]) -> list[str]:
     """Actions closed in the wiki's copy (`actions done` in a wiki checkout, say) that the record
     being published still has open: publishing replaces the copy, so say which, by id."""
     def states(rec: dict[str, Any]) -> dict[str, str]:
-        return {
-            str(i["id"]): str(i.get("status", "open")).strip().casefold()
-            for s in rec.get("sections", []) if s.get("kind") == "items"
-            for i in s.get("items", []) if isinstance(i, dict) and i.get("id")
-        }
+        return {str(i["id"]): record_mod.status(i) for i in record_mod.actions(rec)}
 
     before, after = states(record_mod.load_record(published)), states(record)
     return [
         f"{action_id} was {state} in {published}, the record published now has it {after[action_id]}; "
         f"set it in the post-mortem's own record too (`postmortem edit {escape.shell(action_id)} --status {escape.shell(state)}`) and publish again"
         for action_id, state in before.items()
-        if state in CLOSED and after.get(action_id, state) not in CLOSED
+        if state not in record_mod.OPEN and after.get(action_id, state) in record_mod.OPEN
     ]
 
 
@@ -347,4 +336,4 @@ def publish(record_path: Path, wiki: Path, style: str, index: str | None = None,
             warnings = skipped + (_closed_in_wiki(published_record, record) if published_record.exists() else [])
             # all on disk before any is replaced; then the answers page, the page linking it, the record beside it, and what links to them
             store.atomic_write_all([*linked, writes[0], (published_record, record_text), *writes[1:]])
-    return Published(page=pages / f"{name}.md", record=published_record, index=index_path, others=[p for p, _ in writes[2:]], answers=answers_page, warnings=warnings)
+    return Published(page=pages / f"{name}.md", record=published_record, index=index_path, answers=answers_page, warnings=warnings)

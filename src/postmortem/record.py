@@ -25,6 +25,7 @@ SECTION_LISTS = {  # each kind of section: the key of its list of entries
 }
 STATUSES = ("open", "in progress", "done", "dropped")
 AGREEMENT_STATUSES = ("in force", "lapsed", "retired")  # of an agreement (agreements.py); lapsed and retired ones are not asked about
+OPEN = STATUSES[:2]  # an action still to be done
 MAX_BYTES = store.MAX_RECORD_BYTES  # the largest record read, and so the largest written
 MAX_COUNT = 10**9  # counts, votes, ids and distributions: far above any team, far below a memory bomb
 MAX_POINTS = 10  # a scale has 2 to 10 points (questionsets)
@@ -413,6 +414,11 @@ def actions(record: dict[str, Any]) -> list[dict[str, Any]]:
         for item in section.get("items", [])
         if isinstance(item, dict) and item.get("id")
     ]
+
+
+def status(item: dict[str, Any]) -> str:
+    """An action's status: open unless the record says otherwise."""
+    return str(item.get("status") or "open")
 
 
 def read(path: Path, *, low_memory: bool = False) -> tuple[dict[str, Any], list[PostmortemError]]:

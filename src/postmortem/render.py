@@ -9,7 +9,7 @@ from typing import Any
 
 from postmortem import escape
 from postmortem.errors import PostmortemError
-from postmortem.record import SECTION_LISTS, without_names
+from postmortem.record import SECTION_LISTS, status as action_status, without_names
 from postmortem.resources import templates_dir
 
 BAR_WIDTH = 20
@@ -85,7 +85,7 @@ _CLOSED = {"done": "✓ done", "dropped": "✗ dropped"}
 
 def _status(action: dict[str, Any]) -> str:
     """An action's status as the report shows it: open unless the record says otherwise."""
-    status = str(action.get("status") or "open")
+    status = action_status(action)
     return _CLOSED.get(status, status)
 
 

@@ -22,7 +22,7 @@ from postmortem.questionsets import QuestionSet
 SESSION_FILE = "postmortem.toml"
 RESPONSES_DIR = "responses"
 RECORD_FILE = "record.toml"
-REPORT_FILE = "report.md"
+RECORD_SUFFIX = ".record.toml"  # a record published beside a wiki page: <page>.record.toml
 QUESTIONS_FILE = "questions.toml"
 DEFAULT_DOTS = 3
 
@@ -327,14 +327,6 @@ def read_response(path: Path, qset: QuestionSet, *, dots: int | None = None) -> 
     return parse_response(store.read_toml(path), qset, path, dots=dots)
 
 
-def read_responses(folder: Path, qset: QuestionSet, *, dots: int | None = None) -> list[Response]:
-    """Every response file in the folder (see folder_problems)."""
-    paths = response_paths(folder)
-    responses = [read_response(path, qset, dots=dots) for path in paths]
-    check_distinct(paths, responses)
-    return responses
-
-
 def folder_problems(read: list[tuple[Path, Response]]) -> list[PostmortemError]:
     """Responses that do not fit together: a file not named for its author (`start` would not find
     it, and would begin a second one), and two files claiming the same participant."""
@@ -354,6 +346,16 @@ def folder_problems(read: list[tuple[Path, Response]]) -> list[PostmortemError]:
                 path=path, key=("name",),
             ))
     return found
+
+
+def read_responses(session: Session, *, track=None) -> list[Response]:  # type: ignore[no-untyped-def]
+    """Every response file of the session, read and checked as merge reads them (see
+    folder_problems); track(paths, count, label) may wrap the reading in a progress bar."""
+    qset, paths = session.question_set(), response_paths(session.folder)
+    shown = track(paths, len(paths), "Reading responses") if track else paths
+    responses = [read_response(path, qset, dots=session.dots) for path in shown]
+    check_distinct(paths, responses)
+    return responses
 
 
 def check_distinct(paths: list[Path], responses: list[Response]) -> None:

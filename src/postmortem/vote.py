@@ -16,7 +16,6 @@ from postmortem import escape
 from postmortem import record as record_mod
 from postmortem import session as session_mod
 from postmortem.errors import PostmortemError
-from postmortem.publish import CLOSED
 from postmortem.session import Response, Session
 
 _PAIR = re.compile(r"^([^=]+)=(.*)$")
@@ -62,7 +61,7 @@ def load_actions(folder: Path) -> list[dict[str, Any]]:
 
 
 def closed(item: dict[str, Any]) -> bool:
-    return item.get("status") in CLOSED
+    return record_mod.status(item) not in record_mod.OPEN
 
 
 def parse_votes(text: str) -> dict[str, int]:
@@ -215,7 +214,7 @@ def _count(session: Session, items: list[dict[str, Any]], responses: list[Respon
 def standings(session: Session, available: list[dict[str, Any]]) -> str:
     """The dots each open action has so far, from every finished response (merge has yet to count
     the newest), most first: shown to a voter once they have voted."""
-    responses = session_mod.read_responses(session.folder, session.question_set(), dots=session.dots)
+    responses = session_mod.read_responses(session)
     totals, _ = _count(session, available, responses)
     shown = sorted((item for item in available if not closed(item)), key=lambda item: -totals[id(item)])
     return ", ".join(f"{item['id']} {totals[id(item)]}" for item in shown)
