@@ -555,60 +555,22 @@ def actions(
       postmortem actions retros/ wiki/ --overdue --owner kyle
       postmortem actions done colorado-office:A2 retros/
     """
-    from postmortem import followup
+    from postmortem import actions as actions_mod
 
     words = list(args or [])
-    if words and words[0] == "link":
-        from postmortem import trackers
-
-        if len(words) < 3:
-            raise PostmortemError("`actions link` needs an action id and the issue's URL, such as A2 https://github.com/org/repo/issues/7")
-        found, errors = followup.load_records([Path(w) for w in words[3:]] or [Path(".")])
-        _report_unreadable(errors)
-        _say(trackers.set_link(found, words[1], words[2]))
-        return
-    if words and words[0] in ("done", "reopen"):
-        verb = words.pop(0)
-        if not words:
-            raise PostmortemError(f"`actions {verb}` needs an action id, such as A2 or colorado-office:A2")
-        reference = words.pop(0)
-        found, errors = followup.load_records([Path(w) for w in words] or [Path(".")])
-        _report_unreadable(errors)
-        _say(followup.set_status(found, reference, "done" if verb == "done" else "open"))
+    if words and words[0] in actions_mod.VERBS:
+        _report_unreadable(actions_mod.change(words, _say))
         return
     if sum((as_json, as_csv, to is not None)) > 1:
         raise PostmortemError("give one of --json, --csv and --to")
-    paths = [Path(w) for w in words] or [Path(".")]
-    if to is not None:
-        from postmortem import trackers
-
-        if to not in trackers.TRACKERS:
-            raise PostmortemError(f"--to must be {', '.join(trackers.TRACKERS[:-1])} or {trackers.TRACKERS[-1]}, not {to!r}")
-        people = trackers.load_people(config)  # a bad config stops the export before any record is read
-    found, errors = followup.load_records(paths)
-    rows = followup.select(followup.action_rows(found, _today(today)), everything=not open_only, owner=owner, overdue=overdue)
-    if ics is not None:
-        from postmortem import calendar, session as session_mod, store
-
-        sessions, session_errors = followup.load_sessions(paths)
-        errors += session_errors
-        store.atomic_write_text(ics, calendar.ics(followup.items_of(found, rows), sessions, session_mod.now()).decode("utf-8"))
-        _say(f"Wrote {ics}.")
-    if to is not None:
-        chosen = trackers.unlinked(found, rows)
-        _out(trackers.jira_csv(chosen, people) if to == "jira-csv" else trackers.script(to, chosen, people))
-    elif as_json:
-        from postmortem.escape import to_json
-
-        _out(to_json(rows))
-    elif as_csv:
-        _out(followup.to_csv(rows))
-    elif rows:
-        _out(followup.actions_table(rows))
-    if to is not None:
-        _say(f"{len(chosen)} action(s) to export from {len(found)} post-mortem(s); {len(rows) - len(chosen)} already have a link.")
-    else:
-        _say(f"{len(rows)} action(s) in {len(found)} post-mortem(s).")
+    shown = "json" if as_json else "csv" if as_csv else "table"
+    text, summary, errors = actions_mod.listing(
+        [Path(w) for w in words] or [Path(".")], _today(today), shown=shown, to=to, ics=ics, config=config,
+        select={"everything": not open_only, "owner": owner, "overdue": overdue}, tell=_say,
+    )
+    if text:
+        _out(text)
+    _say(summary)
     _end_with_skipped(errors)
 
 
