@@ -315,24 +315,8 @@ def formats(
       postmortem formats internal-service
     """
     from postmortem import questionsets
-    from postmortem.escape import plain  # a set is anyone's file: no escape sequences reach the terminal
 
-    if format_id is None:
-        ids = questionsets.known_ids()
-        width = max(len(plain(i)) for i in ids)
-        for set_id in ids:
-            _out(f"{plain(set_id):<{width}}  {plain(questionsets.load(set_id).description)}\n")
-        return
-    qset = questionsets.load(format_id)
-    _out(f"{plain(qset.title)} ({plain(qset.id)})\n{plain(qset.description)}\n\n")
-    for number, question in enumerate(qset.questions, 1):
-        _out(f"{number}. {plain(question.prompt)}  [{question.kind}]\n")
-        for line in question.help.strip().splitlines():
-            _out(f"   {plain(line)}\n")
-        for name, values in (("choices", question.choices), ("fields", question.fields), ("types", question.types)):
-            if values:
-                _out(f"   {name}: {', '.join(map(plain, values))}\n")
-        _out("\n")
+    _out(questionsets.listing() if format_id is None else questionsets.describe(questionsets.load(format_id)))
 
 
 @commands.command()

@@ -191,3 +191,28 @@ def parse(data: dict[str, Any], source: Path | str, every: list[PostmortemError]
 
 def _fail(message: str, key: Key) -> None:
     raise PostmortemError(message, key=key)
+
+
+def listing() -> str:
+    """Every known question set, a line each: id and description (`postmortem formats`). A set is
+    anyone's file: its text is made plain, so no escape sequence reaches the terminal."""
+    from postmortem.escape import plain
+
+    ids = known_ids()
+    width = max(len(plain(i)) for i in ids)
+    return "".join(f"{plain(set_id):<{width}}  {plain(load(set_id).description)}\n" for set_id in ids)
+
+
+def describe(qset: QuestionSet) -> str:
+    """Every question of a set with its kind, help, choices, fields and types (`postmortem formats ID`)."""
+    from postmortem.escape import plain
+
+    lines = [f"{plain(qset.title)} ({plain(qset.id)})\n{plain(qset.description)}\n\n"]
+    for number, question in enumerate(qset.questions, 1):
+        lines.append(f"{number}. {plain(question.prompt)}  [{question.kind}]\n")
+        lines += [f"   {plain(line)}\n" for line in question.help.strip().splitlines()]
+        for name, values in (("choices", question.choices), ("fields", question.fields), ("types", question.types)):
+            if values:
+                lines.append(f"   {name}: {', '.join(map(plain, values))}\n")
+        lines.append("\n")
+    return "".join(lines)
