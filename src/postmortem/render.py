@@ -327,6 +327,11 @@ def render_answers(record: dict[str, Any], report_page: str | None = None) -> st
     if record.get("anonymous"):
         raise PostmortemError("an anonymous post-mortem has no page of individual answers")
     context = {"title": "", "responses": [], **record, "report_page": _link(report_page)}
+    said: dict[str, list[dict[str, Any]]] = {}  # what each one said of the agreements in force, by name
+    for agreed in record.get("agreements_in_force", []):
+        for answer in agreed.get("answers", []):
+            said.setdefault(answer.get("name", ""), []).append({"text": agreed["text"], **answer})
+    context["responses"] = [{**r, "agreements": said.get(r.get("name", ""), [])} for r in context["responses"]]
     return _generate(environment(), "answers.md.j2", ["answers.md.j2"], context)
 
 
