@@ -125,8 +125,10 @@ def markdown_deferred(value: str) -> str:
 def _markdown(value: str, inline: Callable[[re.Match[str]], str] = _inline) -> str:
     if value.isascii() and not _MARKDOWN_WORK.search(value):
         return _line_start(value)
-    lines = [line for line in map(plain, _LINE_BREAKS.split(value)) if line]
-    escaped = [_line_start(_INLINE.sub(inline, line)) for line in lines]
+    lines = _LINE_BREAKS.split(value)
+    if len(lines) == 1:
+        return _line_start(_INLINE.sub(inline, plain(value)))
+    escaped = [_line_start(_INLINE.sub(inline, line)) for line in map(plain, lines) if line]
     # a later line of "=" or "-" would underline the one before into a heading ("-" _line_start escapes)
     escaped[1:] = ["&#61;" + line[1:] if line.startswith("=") else line for line in escaped[1:]]
     return _DEFERRED_BREAK.join(escaped)
