@@ -186,8 +186,6 @@ def _break(line: str, table: bool) -> str:
     while match := _CONTAINERS.match(line, at):
         marker, at = match.group(), match.end()
         prefix += marker.rstrip() + " " if marker.lstrip().startswith(">") else " " * len(marker)
-        if at == len(line):
-            break
     return line.replace(_DEFERRED_BREAK, "  \n" + prefix)
 
 
