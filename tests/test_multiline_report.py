@@ -179,3 +179,14 @@ def test_any_lines_stay_one_list_item_or_one_cell_with_every_line(lines: list[st
     expected = [escape.plain(line) for line in lines]
     assert item == [*expected[:-1], expected[-1] + " (Eve)"] and cell == expected
     assert_same_structure(page)
+
+
+def test_terminal_tables_show_an_answer_of_several_lines_on_one_line(cli, tmp_path: Path) -> None:
+    folder = postmortem(cli, tmp_path, MULTI)
+    one_line = " ".join(SHOWN)
+    actions = cli("actions", folder)
+    assert actions.exit_code == 0, actions.output
+    rows = actions.stdout.splitlines()
+    assert len(rows) == 2 and f"A1  {one_line[:40]}" in rows[1]  # the header and the action's one row (clipped)
+    groups = cli("groups", folder).stdout
+    assert groups.count("First line") == groups.count(one_line) > 0
