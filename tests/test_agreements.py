@@ -4,6 +4,7 @@ post-mortem of the same project shows the agreements in force first."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def test_the_next_post_mortem_shows_the_agreements_in_force_first(cli, tmp_path:
     assert in_force[0]["source"] == "../q2/record.toml"
     report = cli("render", third).stdout
     assert report.index("## Agreements in force") < report.index("## Carried over") < report.index("## What will we fix?")
-    assert "- \\# No drop-ins | &lt;b>ever&lt;/b> \\`\\`\\` (agreed 2026-06-30)" in report  # plain text, as typed
+    assert "- \\# No drop-ins \\| &lt;b>ever&lt;/b>  \n  \\`\\`\\` (agreed 2026-06-30)" in report  # plain text, on its two lines
     assert "Other project" not in report
 
 
@@ -368,3 +369,22 @@ def test_the_browser_form_asks_the_same(cli, tmp_path: Path) -> None:
     assert re.search(r'name="agreed:\d:outcome" value="lapsed" checked', again) and 'value="Back in week 3"' in again
     site.post(page, {**said, "agreed:0:outcome": "held", "agreed:0:note": ""}, status=303)  # changed in the browser
     assert read(second / "responses" / "kim.toml")["agreements"] == [{"text": HOSTILE, "outcome": "held"}]
+
+
+def test_the_page_of_answers_shows_what_each_one_said_of_the_agreements(cli, tmp_path: Path) -> None:
+    second = two_retros(cli, tmp_path)
+    held(cli, second, "Kim", [{"text": TALK, "outcome": "lapsed", "note": "Drop-ins came back\n# in week 3"}], {"fix": ["x"]})
+    held(cli, second, "Jo", [{"text": NO_DROP_INS, "outcome": "held"}])  # about the agreements alone
+    assert cli("merge", second).exit_code == 0
+    result = cli("render", second, "-o", tmp_path / "report.md", "--answers-page", tmp_path / "answers.md")
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "answers.md").read_text(encoding="utf-8")
+    jo, kim = page.split("## Jo\n")[1].split("## Kim\n")
+    assert jo == f"\n**Did the agreements in force hold?**\n\n- {NO_DROP_INS}: held\n\n"
+    assert kim.startswith(f"\n**Did the agreements in force hold?**\n\n- {TALK}: lapsed — Drop-ins came back  \n  \\# in week 3\n\n")
+    assert "**What will we fix?**\n\n- x\n" in kim
+
+    status = json.loads(cli("status", second, "--json").stdout)
+    assert status["counts"]["answered"] == 2  # Jo, who answered about the agreements alone, too
+    assert status["agreements"] == {"answers": 2, "in_drafts": 0}
+    assert "agreements in force  2        0" in cli("status", second).stdout

@@ -387,7 +387,8 @@ def test_hostile_text_cannot_break_the_incident_report(cli, tmp_path: Path) -> N
     assert blocks == ["blockquote_open"]  # the blameless framing, nothing from the answers
     timeline = table_rows(report, "Time")
     assert len(timeline) == len(HOSTILE) + 1 and timeline[0] == ["09:00", "a | b", "Ann | <b>"]
-    assert [row[0] for row in timeline[1:]] == [" ".join(t.split()) for t in HOSTILE]
+    # each as typed, a time typed over several lines on its lines (joined by <br> in the cell)
+    assert [row[0] for row in timeline[1:]] == ["<br>".join(" ".join(n.split()) for n in t.splitlines() if n.strip()) for t in HOSTILE]
     assert len(table_rows(report, "ID")) == len(HOSTILE)
     assert headings(report)[:4] == ["Incident review: Checkout outage", "Summary", "Impact", "Root causes"]
     assert "**Started:** \\# heading" in report

@@ -94,10 +94,15 @@ def structure(markdown: str) -> list[tuple]:
     shape: list[tuple] = []
     for token in parser.parse(markdown):
         if token.type == "inline":
-            shape.append(("inline", tuple((c.type, c.tag, c.nesting) for c in token.children or [] if c.type not in ("text", "text_special"))))
+            shape.append(("inline", tuple((c.type, c.tag, c.nesting) for c in token.children or [] if not _text(c))))
         else:
             shape.append((token.type, token.tag, token.nesting, token.level, token.markup, token.info))
     return shape
+
+
+def _text(token: Any) -> bool:
+    """Text, or a line break the participant typed (`<br>` in a table cell, a hard break elsewhere)."""
+    return token.type in ("text", "text_special", "hardbreak", "softbreak") or token.type == "html_inline" and token.content == "<br>"
 
 
 class Elements(HTMLParser):
@@ -106,7 +111,8 @@ class Elements(HTMLParser):
         self.seen: Counter[tuple] = Counter()
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
-        self.seen[(tag, tuple(sorted(attrs)))] += 1
+        if (tag, attrs) != ("br", []):  # a line break the participant typed
+            self.seen[(tag, tuple(sorted(attrs)))] += 1
 
     def handle_startendtag(self, tag: str, attrs: list) -> None:
         self.handle_starttag(tag, attrs)
@@ -144,7 +150,7 @@ def inline_texts(markdown: str) -> list[str]:
     from markdown_it import MarkdownIt
 
     parser = MarkdownIt("commonmark").enable(["table", "strikethrough"])
-    return ["".join(c.content for c in t.children or []) for t in parser.parse(markdown) if t.type == "inline"]
+    return ["".join(c.content for c in t.children or [] if c.type != "html_inline") for t in parser.parse(markdown) if t.type == "inline"]
 
 
 @functools.cache

@@ -478,8 +478,8 @@ def test_an_answer_over_several_lines_reaches_the_response_file_the_record_and_t
     sections = {section["id"]: section for section in read(folder / "record.toml")["sections"]}
     assert sections["went_poorly"]["items"][0]["text"] == answers["went_poorly"][0]
     report = CliRunner().invoke(app, ["render", str(folder)]).stdout
-    assert "We missed the printer slot: the vendor was late, and nobody noticed" in report
-    assert "Book the slot a week ahead. Check it the day before." in report
+    assert "- We missed the printer slot:  \n  the vendor was late,  \n  and nobody noticed (Ann)\n" in report  # line by line
+    assert "- Book the slot a week ahead.  \n  Check it the day before. — Ann\n" in report
 
 
 def test_a_backslash_inside_a_line_or_in_a_name_is_kept_as_typed(tmp_path: Path) -> None:

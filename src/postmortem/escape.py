@@ -7,8 +7,10 @@ Markdown, for CommonMark (GitHub, GitLab) and Python-Markdown (MkDocs), escaped 
 character would change the structure where it lands, so the source (shown in wiki diffs and editors)
 reads like what was typed:
 
-- everywhere: line breaks are folded to spaces, so a value can never start a new block or table
-  row; invisible format characters (zero-width, bidi overrides) and control characters are dropped;
+- everywhere: invisible format characters (zero-width, bidi overrides) and control characters are
+  dropped; runs of blank lines are one line break; each line of a value is escaped as a value
+  (its start can never begin a block), and a line after a line break never underlines the one
+  before it into a heading (a leading `=` as `&#61;`);
 - inline: a character is escaped only where it could start markup: `*`, `_` and `~` unless they
   stand between spaces (or `_` inside a word), `` ` `` and `{` always, `[` at the start or before `^`, and
   `]` before `(`, `[` or `:` (no link, image, task box, footnote or reference can form), `<` before a
@@ -18,8 +20,12 @@ reads like what was typed:
   the extensions MkDocs sites run (`!!!` admonition, `???` details, `:` definition);
 - in a table cell: `|` is backslash-escaped (both implementations take it), and only there (`markdown_cell`; between a link's
   brackets every bracket too, `markdown_link_text`);
-  a template does not say where a value lands, so `markdown_deferred` leaves each `|` for
-  `place_bars` to put once the page is laid out.
+  a template does not say where a value lands, so `markdown_deferred` leaves each `|` and each line
+  break for `place` to put once the page is laid out;
+- a line break: in a table row `<br>`; in a heading a space; in a list item, a paragraph or a quote a
+  hard line break (two trailing spaces, which both implementations take) with the next line indented
+  under the item (or quoted); in `markdown`, `markdown_cell` and `markdown_link_text`, whose callers
+  want one line, a space.
 """
 
 from __future__ import annotations
@@ -38,8 +44,9 @@ _NO_BACKSLASH = {"?": "&#63;", ":": "&#58;"}
 _INLINE = re.compile(r"[\\`*_~{\[\]<&|]")
 _CHARACTER_REFERENCE = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 _PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
-_DEFERRED_BAR = "\x00"  # a value's `|`, until place_bars knows whether it is in a table (plain() drops NUL from values)
+_DEFERRED_BAR = "\x00"  # a value's `|`, until place knows whether it is in a table (plain() drops NUL from values)
 _TABLE_BAR = "\\|"
+_DEFERRED_BREAK = "\x01"  # a value's line break, until place knows what it landed in (plain() drops SOH from values)
 
 
 def _visible(char: str) -> bool:
@@ -95,27 +102,40 @@ def _link_text(match: re.Match[str]) -> str:
 
 
 def markdown(value: str) -> str:
-    """value as Markdown inline text that renders exactly as typed, outside a table."""
-    return _markdown(value).replace(_DEFERRED_BAR, "|")
+    """value as Markdown inline text on one line that renders exactly as typed, outside a table."""
+    return _markdown(value).replace(_DEFERRED_BAR, "|").replace(_DEFERRED_BREAK, " ")
 
 
 def markdown_cell(value: str) -> str:
-    """value as the text of a Markdown table cell that renders exactly as typed."""
-    return _markdown(value).replace(_DEFERRED_BAR, _TABLE_BAR)
+    """value as the text of a Markdown table cell on one line that renders exactly as typed."""
+    return _markdown(value).replace(_DEFERRED_BAR, _TABLE_BAR).replace(_DEFERRED_BREAK, " ")
 
 
 def markdown_link_text(value: str) -> str:
     """value as the text between a link's brackets, in a table cell or anywhere else: every bracket escaped."""
-    return _markdown(value, _link_text).replace(_DEFERRED_BAR, _TABLE_BAR)
+    return _markdown(value, _link_text).replace(_DEFERRED_BAR, _TABLE_BAR).replace(_DEFERRED_BREAK, " ")
 
 
 def markdown_deferred(value: str) -> str:
-    """value as markdown() or markdown_cell() make it, whichever place_bars finds it landed in."""
+    """value, its line breaks kept, as place makes it where it landed: in a table or out, in a list item,
+    a paragraph or a heading."""
     return _markdown(value)
 
 
 def _markdown(value: str, inline: Callable[[re.Match[str]], str] = _inline) -> str:
-    text = value if value.isascii() and not _MARKDOWN_WORK.search(value) else _INLINE.sub(inline, plain(value))
+    if value.isascii() and not _MARKDOWN_WORK.search(value):
+        return _line_start(value)
+    lines = _LINE_BREAKS.split(value)
+    if len(lines) == 1:
+        return _line_start(_INLINE.sub(inline, plain(value)))
+    escaped = [_line_start(_INLINE.sub(inline, line)) for line in map(plain, lines) if line]
+    # a later line of "=" or "-" would underline the one before into a heading ("-" _line_start escapes)
+    escaped[1:] = ["&#61;" + line[1:] if line.startswith("=") else line for line in escaped[1:]]
+    return _DEFERRED_BREAK.join(escaped)
+
+
+def _line_start(text: str) -> str:
+    """One line of a value, already escaped inline, such that it starts no block where it stands first on a line."""
     if text.endswith("#"):  # a heading drops trailing #s as its closing sequence (Python-Markdown: even "C#")
         stripped = text.rstrip("#")
         text = stripped + "\\#" * (len(text) - len(stripped))
@@ -130,15 +150,43 @@ def _markdown(value: str, inline: Callable[[re.Match[str]], str] = _inline) -> s
     return text
 
 
-def place_bars(page: str) -> str:
-    """page with each `|` of markdown_deferred as it must be where it landed: escaped in a block (lines
-    between blank lines) that holds a table row, as typed anywhere else."""
-    if _DEFERRED_BAR not in page:
+# What a line break continues on a line that starts with it: quote markers as they are, list markers as spaces.
+_CONTAINERS = re.compile(r" {0,3}> ?| *(?:[-*+]|\d{1,9}[.)])(?: +|$)")
+_HEADING = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
+
+
+def place(page: str) -> str:
+    """page with each `|` and line break of markdown_deferred as it must be where it landed, by the
+    block (lines between blank lines) and line it is in: in a block that holds a table row, `|` escaped
+    and a line break `<br>`; elsewhere `|` as typed (escaped in a value of several lines, which could
+    otherwise lay out a table of its own) and a line break as placed by _break."""
+    if _DEFERRED_BAR not in page and _DEFERRED_BREAK not in page:
         return page
     blocks = re.split(r"(\n[ \t]*\n)", page)
-    return "".join(
-        block.replace(_DEFERRED_BAR, _TABLE_BAR if "|" in block else "|") for block in blocks
-    )
+    return "".join(_place_in(block) for block in blocks)
+
+
+def _place_in(block: str) -> str:
+    table, broken = "|" in block, _DEFERRED_BREAK in block
+    if broken:
+        block = "\n".join(_break(line, table) for line in block.split("\n"))
+    return block.replace(_DEFERRED_BAR, _TABLE_BAR if table or broken else "|")
+
+
+def _break(line: str, table: bool) -> str:
+    """line with its values' line breaks: `<br>` in a table row, a space in a heading, else a hard line
+    break (two trailing spaces) and the next line indented under the list item or quoted as the line is."""
+    if _DEFERRED_BREAK not in line:
+        return line
+    if table:
+        return line.replace(_DEFERRED_BREAK, "<br>")
+    if _HEADING.match(line):
+        return line.replace(_DEFERRED_BREAK, " ")
+    prefix, at = "", 0
+    while match := _CONTAINERS.match(line, at):
+        marker, at = match.group(), match.end()
+        prefix += marker.rstrip() + " " if marker.lstrip().startswith(">") else " " * len(marker)
+    return line.replace(_DEFERRED_BREAK, "  \n" + prefix)
 
 
 # Every control character but line feed and tab: C0, DEL and C1 (ESC, and the 8-bit CSI U+009B, start escape sequences).

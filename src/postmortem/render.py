@@ -327,6 +327,11 @@ def render_answers(record: dict[str, Any], report_page: str | None = None) -> st
     if record.get("anonymous"):
         raise PostmortemError("an anonymous post-mortem has no page of individual answers")
     context = {"title": "", "responses": [], **record, "report_page": _link(report_page)}
+    said: dict[str, list[dict[str, Any]]] = {}  # what each one said of the agreements in force, by name
+    for agreed in record.get("agreements_in_force", []):
+        for answer in agreed.get("answers", []):
+            said.setdefault(answer.get("name", ""), []).append({"text": agreed["text"], **answer})
+    context["responses"] = [{**r, "agreements": said.get(r.get("name", ""), [])} for r in context["responses"]]
     return _generate(environment(), "answers.md.j2", ["answers.md.j2"], context)
 
 
@@ -349,7 +354,7 @@ def _generate(env: Any, name: str, names: list[str], context: dict[str, Any]) ->
     except (jinja2.TemplateError, TypeError, ValueError, LookupError, OverflowError) as err:
         path, line = _where(err, name)
         raise PostmortemError(f"template error: {err}", path=path, line=line) from None
-    return escape.place_bars(re.sub(r"\n{3,}", "\n\n", text).strip() + "\n")
+    return escape.place(re.sub(r"\n{3,}", "\n\n", text).strip() + "\n")
 
 
 def _bounded(parts: Any, template: str) -> str:
@@ -373,12 +378,23 @@ pre { background: #f6f8fa; padding: 1em; overflow-x: auto; }
 """
 
 
+def _only_line_breaks(state: Any) -> None:
+    """Raw HTML in the page's text stays text, but for `<br>`: a line break in a table cell."""
+    for token in state.tokens:
+        for child in token.children or ():
+            if child.type == "html_inline" and child.content != "<br>":
+                child.type = "text"
+
+
 def markdown_to_html(markdown: str, title: str) -> str:
-    """A standalone HTML page: markdown-it's js-default preset (no raw HTML, no javascript: links) with tables."""
+    """A standalone HTML page: markdown-it's js-default preset (no raw HTML but `<br>`, no javascript:
+    links) with tables."""
     from markdown_it import MarkdownIt
     from markupsafe import escape as html_escape
 
-    body = MarkdownIt("js-default").render(markdown)
+    parser = MarkdownIt("js-default", {"html": True}).disable("html_block")
+    parser.core.ruler.push("only_line_breaks", _only_line_breaks)
+    body = parser.render(markdown)
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

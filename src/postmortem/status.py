@@ -96,6 +96,9 @@ def collect(folder: Path) -> dict[str, Any]:
     if not anonymous:
         data["participants"] = people
     data["questions"] = questions
+    said = [r for r in responses if r.agreements]  # a response may answer about the agreements in force alone
+    if said:
+        data["agreements"] = {"answers": sum(r.complete for r in said), "in_drafts": sum(not r.complete for r in said)}
     if anonymous and problems:  # a file name could be a name; say only how many
         problems = [{"file": None, "line": None, "problem": f"{len(problems)} response file(s) cannot be read"}]
     data["problems"] = problems
@@ -131,5 +134,7 @@ def table(data: dict[str, Any]) -> str:
         lines += ["", *escape.align(rows)]
     rows = [["question", "answers", "in drafts"]]
     rows += [[escape.plain(q["id"]), str(q["answers"]), str(q["in_drafts"])] for q in data["questions"]]
+    if "agreements" in data:
+        rows.append(["agreements in force", str(data["agreements"]["answers"]), str(data["agreements"]["in_drafts"])])
     lines += ["", *escape.align(rows)]
     return "\n".join(lines) + "\n"
