@@ -12,7 +12,7 @@ import typer.main
 from typer.testing import CliRunner
 
 from conftest import REPO
-from postmortem import cli, publish, record, trackers
+from postmortem import cli, publish, record, render, trackers
 
 ROOT = typer.main.get_command(cli.app)
 CONTEXT = ROOT.context_class(ROOT, info_name="postmortem")
@@ -68,7 +68,7 @@ def test_one_name_per_kind_of_value(metavar: str, which) -> None:
 @pytest.mark.parametrize(
     ("command", "flag", "choices"),
     [
-        ("render", "--to", cli.TARGETS),
+        ("render", "--to", render.TARGETS),
         ("publish", "--style", publish.STYLES),
         ("edit", "--status", record.STATUSES + record.AGREEMENT_STATUSES),
         ("actions", "--to", trackers.TRACKERS),

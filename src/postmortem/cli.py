@@ -81,7 +81,7 @@ class _RootGroup(typer.core.TyperGroup):
         return sorted(self.commands, key=WORKFLOW.index)
 
 
-TARGETS = ("markdown", "html")  # what render --to makes
+TARGETS = ("markdown", "html")  # render.TARGETS, written out so that --help imports no renderer (test_help checks they agree)
 # The help lists the choices of --style, --status and --to as written in their metavars, since the
 # modules that hold them are not imported at start-up; tests/test_help.py holds the two lists equal.
 
@@ -276,30 +276,13 @@ def render(
     from postmortem import session as session_mod
     from postmortem import store
 
-    path = session_mod.record_path(target)
-    if to not in TARGETS:
-        raise PostmortemError(f"--to must be markdown or html, not {to!r}")
-    record = record_mod.load_record(path)
-    if output is not None and str(output) == "-":  # - is stdout, as everywhere
-        output = None
-    report_dir = output.parent if output is not None else Path(".")
-    answers_link = os.path.relpath(answers_page, report_dir) if answers_page is not None else None
-    text = render_mod.render_markdown(record, template, answers_link)
-    writes = []
-    if answers_page is not None:
-        back = os.path.relpath(output, answers_page.parent) if output is not None else None
-        answers = render_mod.render_answers(record, back)
-        if to == "html":
-            answers = render_mod.markdown_to_html(answers, f"Individual answers: {record['project']}")
-        writes.append((answers_page, answers))
-    if to == "html":
-        text = render_mod.markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
-    if output is not None:
-        writes.insert(0, (output, text))
+    record = record_mod.load_record(session_mod.record_path(target))
+    to_stdout = output is None or str(output) == "-"  # - is stdout, as everywhere
+    text, writes = render_mod.pages(record, template=template, to=to, output=None if to_stdout else output, answers_page=answers_page)
     if writes:
         store.atomic_write_all(writes)
         _say(f"Wrote {' and '.join(str(p) for p, _ in writes)}.")
-    if output is None:
+    if to_stdout:
         _out(text)
 
 

@@ -22,6 +22,9 @@ MAX_POWER_BITS = 100_000  # size of a number a template builds with `**`
 MAX_RANGE_STEPS = 10_000_000  # steps of all the range()s of one report together: nested loops of 10^10 end at once
 
 
+TARGETS = ("markdown", "html")  # what render --to makes
+
+
 def reports_dir() -> Path:
     return templates_dir() / "reports"
 
@@ -319,6 +322,33 @@ def render_markdown(record: dict[str, Any], template: str | None = None, answers
     if record.get("anonymous"):  # even a record switched to anonymous by hand shows counts only
         context.update(participants=[], responses=[], sections=without_names(context["sections"]), answers_page="")
     return _generate(env, name, [name, "base.md.j2"] if not template else [name], context)
+
+
+def pages(
+    record: dict[str, Any], *, template: str | None = None, to: str = "markdown", output: Path | None = None, answers_page: Path | None = None
+) -> tuple[str, list[tuple[Path, str]]]:
+    """`postmortem render`: the report (Markdown, or an HTML page with to="html"), and the files to
+    write: the report at output when given, and each person's answers at answers_page, the two
+    pages linking each other by relative paths."""
+    import os
+
+    if to not in TARGETS:
+        raise PostmortemError(f"--to must be {' or '.join(TARGETS)}, not {to!r}")
+    report_dir = output.parent if output is not None else Path(".")
+    answers_link = os.path.relpath(answers_page, report_dir) if answers_page is not None else None
+    text = render_markdown(record, template, answers_link)
+    writes = []
+    if answers_page is not None:
+        back = os.path.relpath(output, answers_page.parent) if output is not None else None
+        answers = render_answers(record, back)
+        if to == "html":
+            answers = markdown_to_html(answers, f"Individual answers: {record['project']}")
+        writes.append((answers_page, answers))
+    if to == "html":
+        text = markdown_to_html(text, f"{record.get('title') or 'Post-mortem'}: {record['project']}")
+    if output is not None:
+        writes.insert(0, (output, text))
+    return text, writes
 
 
 def render_answers(record: dict[str, Any], report_page: str | None = None) -> str:
