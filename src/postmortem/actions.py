@@ -16,9 +16,9 @@ Tell = Callable[[str], None]
 VERBS = ("done", "reopen", "link")  # `actions VERB ID ...` changes one action
 
 
-def change(words: list[str], tell: Tell) -> list[PostmortemError]:
-    """`actions done ID [PATH]...`, `actions reopen ID [PATH]...` or `actions link ID URL [PATH]...`;
-    the records that could not be read (the action is looked for in the others)."""
+def change(words: list[str], tell: Tell, skipped: Callable[[list[PostmortemError]], None]) -> None:
+    """`actions done ID [PATH]...`, `actions reopen ID [PATH]...` or `actions link ID URL [PATH]...`.
+    The records that cannot be read go to skipped first; the action is looked for in the others."""
     verb, rest = words[0], words[1:]
     if verb == "link":
         if len(rest) < 2:
@@ -26,13 +26,14 @@ def change(words: list[str], tell: Tell) -> list[PostmortemError]:
         from postmortem import trackers
 
         found, errors = followup.load_records([Path(w) for w in rest[2:]] or [Path(".")])
+        skipped(errors)
         tell(trackers.set_link(found, rest[0], rest[1]))
-        return errors
+        return
     if not rest:
         raise PostmortemError(f"`actions {verb}` needs an action id, such as A2 or colorado-office:A2")
     found, errors = followup.load_records([Path(w) for w in rest[1:]] or [Path(".")])
+    skipped(errors)
     tell(followup.set_status(found, rest[0], "done" if verb == "done" else "open"))
-    return errors
 
 
 def listing(

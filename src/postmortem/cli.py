@@ -526,7 +526,7 @@ def actions(
 
     words = list(args or [])
     if words and words[0] in actions_mod.VERBS:
-        _report_unreadable(actions_mod.change(words, _say))
+        actions_mod.change(words, _say, skipped=_report_unreadable)
         return
     if sum((as_json, as_csv, to is not None)) > 1:
         raise PostmortemError("give one of --json, --csv and --to")
