@@ -219,16 +219,18 @@ def forget() -> None:
     meaning.cache_clear()
 
 
-_TOKENS: dict[str, _Token] = {}  # every word read so far (a plain dict: the fastest look-up, cleared when large)
+class _TokenTable(dict[str, _Token]):
+    """Every word read so far, each read on its first look-up (a dict: the fastest look-up,
+    cleared when large)."""
+
+    def __missing__(self, written: str) -> _Token:
+        if len(self) > 1 << 17:
+            self.clear()
+        token = self[written] = _read_token(written)
+        return token
 
 
-def _token(written: str) -> _Token:
-    token = _TOKENS.get(written)
-    if token is None:
-        if len(_TOKENS) > 1 << 17:
-            _TOKENS.clear()
-        token = _TOKENS[written] = _read_token(written)
-    return token
+_TOKENS = _TokenTable()
 
 
 def _read_token(written: str) -> _Token:
@@ -290,8 +292,7 @@ def meaning(text: str) -> Meaning:
     tables = _tables()
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).replace("’", "'")
-    token = _TOKENS.get
-    tokens = [token(w) or _token(w) for w in _TEXT.findall(text)]  # a clause's end is _BREAK
+    tokens = list(map(_TOKENS.__getitem__, _TEXT.findall(text)))  # a clause's end is _BREAK
     number = _language(tokens, len(tables.languages)) if len(tables.languages) > 1 else 0
     language, bit = tables.languages[number], 1 << number
     english = language.name == ENGLISH
@@ -442,10 +443,12 @@ class _Compare:
         shared = a.words & b.words
         if _contradict(a, b, shared):
             return None
-        if not shared or not self.norm(i) or not self.norm(j):
+        if not shared:
             return 0.0
         if self.strict:
             return self._near(a, b)
+        if not self.norm(i) or not self.norm(j):
+            return 0.0
         only_a, only_b = a.words - shared, b.words - shared
         overlap = sum(self.weight[w] ** 2 for w in shared)
         if len(only_a) == len(only_b) == 1 and len(shared) <= SWAP + len(typos):
