@@ -475,13 +475,18 @@ class _Compare:
         texts one word apart by a word swapped for another, and at least the bar for texts one
         word apart by a word added or dropped (a word: a phrase of the synonym table says more),
         when they share ONE_MORE words or more."""
-        bag_a, bag_b = a.bag(), b.bag()
-        extra_a = sum(max(n - bag_b.get(w, 0), 0) for w, n in bag_a.items())
-        extra_b = sum(max(n - bag_a.get(w, 0), 0) for w, n in bag_b.items())
+        if a.repeated or b.repeated:
+            bag_a, bag_b = a.bag(), b.bag()
+            extra_a = sum(max(n - bag_b.get(w, 0), 0) for w, n in bag_a.items())
+            extra_b = sum(max(n - bag_a.get(w, 0), 0) for w, n in bag_b.items())
+            dot = sum(n * bag_b.get(w, 0) for w, n in bag_a.items())
+            squares = sum(n * n for n in bag_a.values()) * sum(n * n for n in bag_b.values())
+        else:  # each word said once (most texts): the same sums, over the sets of words
+            dot = len(a.words & b.words)
+            extra_a, extra_b, squares = len(a.words) - dot, len(b.words) - dot, len(a.words) * len(b.words)
         if extra_a == extra_b == 1:
             return 0.0
-        dot = sum(n * bag_b.get(w, 0) for w, n in bag_a.items())
-        cosine = dot / math.sqrt(sum(n * n for n in bag_a.values()) * sum(n * n for n in bag_b.values()))
+        cosine = dot / math.sqrt(squares)
         if extra_a + extra_b == 1 and len(a.words & b.words) >= ONE_MORE and not (a.words ^ b.words) & self.phrases:
             return max(cosine, STRICT)  # "The kickoff slowed everyone down (before) the release"
         return cosine
