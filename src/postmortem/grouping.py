@@ -103,6 +103,7 @@ class _Tables:
     unspaced: tuple[tuple[str, str], ...]  # entries in a script without spaces, found as part of a word
     parties: frozenset[str]  # the ids that are parties
     opposites: tuple[tuple[str, str], ...]  # ids of meanings that contradict each other
+    opposed: frozenset[str]  # the ids of opposites, of either side
     negations: frozenset[str]  # of every language: a text often mixes them ("Keinen release am Freitag")
     contrasts: frozenset[str]  # of every language, likewise
     starts: dict[str, tuple[int, ...]]  # a phrase's first word: the lengths of the phrases it starts, longest first
@@ -172,8 +173,8 @@ def _tables() -> _Tables:
     openings = frozenset(words[:2] for words in phrases if len(words) > 1)
     function_words = negations | contrasts | frozenset().union(*(language.stopwords for language in languages))
     return _Tables(
-        languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, contrasts, starts, openings,
-        function_words,
+        languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), frozenset(chain.from_iterable(opposites)),
+        negations, contrasts, starts, openings, function_words,
     )
 
 
@@ -522,14 +523,17 @@ def _idf(frequency: int) -> float:
 def _contradict(a: Meaning, b: Meaning, shared: frozenset[str]) -> bool:
     """One says no to a word the other says, each says no to a different thing, or one says one
     of two opposites and the other the other."""
-    if any(w in a.negated and w not in b.negated | b.maybe_negated for w in shared):
+    if any(w not in b.negated | b.maybe_negated for w in a.negated & shared):
         return True
-    if any(w in b.negated and w not in a.negated | a.maybe_negated for w in shared):
+    if any(w not in a.negated | a.maybe_negated for w in b.negated & shared):
         return True
     if (a.negated | a.maybe_negated) - shared and (b.negated | b.maybe_negated) - shared:
         return True
+    tables = _tables()
     part_a, part_b = _part(a, b.words), _part(b, a.words)
-    for one, other in _tables().opposites:
+    if not (part_a & tables.opposed and part_b & tables.opposed):
+        return False  # two opposites need one on each side
+    for one, other in tables.opposites:
         says_a, says_b = (one in part_a, other in part_a), (one in part_b, other in part_b)
         if says_a != says_b and sum(says_a) == sum(says_b) == 1:
             return True
