@@ -134,15 +134,16 @@ def _time_text(value: Any, key: Key) -> str:
 def _table(value: Any, key: Key, allowed: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise PostmortemError(f"{dotted(key)} must be text or a table", key=key)
-    unknown = sorted(set(value) - set(allowed))
+    unknown = value.keys() - allowed
     if unknown:
-        raise PostmortemError(f"{dotted((*key, unknown[0]))} is not a known field (known: {', '.join(allowed)})", key=(*key, unknown[0]))
+        first = min(unknown)
+        raise PostmortemError(f"{dotted((*key, first))} is not a known field (known: {', '.join(allowed)})", key=(*key, first))
     return value
 
 
 def _item(value: Any, key: Key, question: Question) -> dict[str, Any]:
-    if isinstance(value, str):
-        value = {"text": value}
+    if isinstance(value, str):  # most items: a text alone
+        return {"text": _string(value, (*key, "text"), required=True)}
     table = _table(value, key, ("text", *question.fields))
     item: dict[str, Any] = {"text": _string(table.get("text"), (*key, "text"), required=True)}
     for field in question.fields:

@@ -102,6 +102,7 @@ class _Tables:
     unspaced: tuple[tuple[str, str], ...]  # entries in a script without spaces, found as part of a word
     parties: frozenset[str]  # the ids that are parties
     opposites: tuple[tuple[str, str], ...]  # ids of meanings that contradict each other
+    opposed: frozenset[str]  # the ids of opposites, of either side
     negations: frozenset[str]  # of every language: a text often mixes them ("Keinen release am Freitag")
     contrasts: frozenset[str]  # of every language, likewise
     starts: dict[str, tuple[int, ...]]  # a phrase's first word: the lengths of the phrases it starts, longest first
@@ -167,8 +168,8 @@ def _tables() -> _Tables:
     openings = frozenset(words[:2] for words in phrases if len(words) > 1)
     function_words = negations | contrasts | frozenset().union(*(language.stopwords for language in languages))
     return _Tables(
-        languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), negations, contrasts, starts, openings,
-        function_words,
+        languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), frozenset(chain.from_iterable(opposites)),
+        negations, contrasts, starts, openings, function_words,
     )
 
 
@@ -214,16 +215,18 @@ def forget() -> None:
     meaning.cache_clear()
 
 
-_TOKENS: dict[str, _Token] = {}  # every word read so far (a plain dict: the fastest look-up, cleared when large)
+class _TokenTable(dict[str, _Token]):
+    """Every word read so far, each read on its first look-up (a dict: the fastest look-up,
+    cleared when large)."""
+
+    def __missing__(self, written: str) -> _Token:
+        if len(self) > 1 << 17:
+            self.clear()
+        token = self[written] = _read_token(written)
+        return token
 
 
-def _token(written: str) -> _Token:
-    token = _TOKENS.get(written)
-    if token is None:
-        if len(_TOKENS) > 1 << 17:
-            _TOKENS.clear()
-        token = _TOKENS[written] = _read_token(written)
-    return token
+_TOKENS = _TokenTable()
 
 
 def _read_token(written: str) -> _Token:
@@ -285,8 +288,7 @@ def meaning(text: str) -> Meaning:
     tables = _tables()
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).replace("’", "'")
-    token = _TOKENS.get
-    tokens = [token(w) or _token(w) for w in _TEXT.findall(text)]  # a clause's end is _BREAK
+    tokens = list(map(_TOKENS.__getitem__, _TEXT.findall(text)))  # a clause's end is _BREAK
     number = _language(tokens, len(tables.languages)) if len(tables.languages) > 1 else 0
     language, bit = tables.languages[number], 1 << number
     english = language.name == ENGLISH
@@ -437,10 +439,12 @@ class _Compare:
         shared = a.words & b.words
         if _contradict(a, b, shared):
             return None
-        if not shared or not self.norm(i) or not self.norm(j):
+        if not shared:
             return 0.0
         if self.strict:
             return self._near(a, b)
+        if not self.norm(i) or not self.norm(j):
+            return 0.0
         only_a, only_b = a.words - shared, b.words - shared
         overlap = sum(self.weight[w] ** 2 for w in shared)
         if len(only_a) == len(only_b) == 1 and len(shared) <= SWAP + len(typos):
@@ -467,13 +471,18 @@ class _Compare:
         texts one word apart by a word swapped for another, and at least the bar for texts one
         word apart by a word added or dropped (a word: a phrase of the synonym table says more),
         when they share ONE_MORE words or more."""
-        bag_a, bag_b = a.bag(), b.bag()
-        extra_a = sum(max(n - bag_b.get(w, 0), 0) for w, n in bag_a.items())
-        extra_b = sum(max(n - bag_a.get(w, 0), 0) for w, n in bag_b.items())
+        if a.repeated or b.repeated:
+            bag_a, bag_b = a.bag(), b.bag()
+            extra_a = sum(max(n - bag_b.get(w, 0), 0) for w, n in bag_a.items())
+            extra_b = sum(max(n - bag_a.get(w, 0), 0) for w, n in bag_b.items())
+            dot = sum(n * bag_b.get(w, 0) for w, n in bag_a.items())
+            squares = sum(n * n for n in bag_a.values()) * sum(n * n for n in bag_b.values())
+        else:  # each word said once (most texts): the same sums, over the sets of words
+            dot = len(a.words & b.words)
+            extra_a, extra_b, squares = len(a.words) - dot, len(b.words) - dot, len(a.words) * len(b.words)
         if extra_a == extra_b == 1:
             return 0.0
-        dot = sum(n * bag_b.get(w, 0) for w, n in bag_a.items())
-        cosine = dot / math.sqrt(sum(n * n for n in bag_a.values()) * sum(n * n for n in bag_b.values()))
+        cosine = dot / math.sqrt(squares)
         if extra_a + extra_b == 1 and len(a.words & b.words) >= ONE_MORE and not (a.words ^ b.words) & self.phrases:
             return max(cosine, STRICT)  # "The kickoff slowed everyone down (before) the release"
         return cosine
@@ -509,14 +518,17 @@ def _idf(frequency: int) -> float:
 def _contradict(a: Meaning, b: Meaning, shared: frozenset[str]) -> bool:
     """One says no to a word the other says, each says no to a different thing, or one says one
     of two opposites and the other the other."""
-    if any(w in a.negated and w not in b.negated | b.maybe_negated for w in shared):
+    if any(w not in b.negated | b.maybe_negated for w in a.negated & shared):
         return True
-    if any(w in b.negated and w not in a.negated | a.maybe_negated for w in shared):
+    if any(w not in a.negated | a.maybe_negated for w in b.negated & shared):
         return True
     if (a.negated | a.maybe_negated) - shared and (b.negated | b.maybe_negated) - shared:
         return True
+    tables = _tables()
     part_a, part_b = _part(a, b.words), _part(b, a.words)
-    for one, other in _tables().opposites:
+    if not (part_a & tables.opposed and part_b & tables.opposed):
+        return False  # two opposites need one on each side
+    for one, other in tables.opposites:
         says_a, says_b = (one in part_a, other in part_a), (one in part_b, other in part_b)
         if says_a != says_b and sum(says_a) == sum(says_b) == 1:
             return True

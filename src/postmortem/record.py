@@ -176,25 +176,38 @@ def _given(shape: _Shape, entry: dict[str, Any], names: tuple[str, ...], key: Ke
 # Each kind of entry: the type merge writes each key as, and the keys that must be non-empty text.
 # A section whose entries all have only these, well formed, passes in a few passes over each key
 # (a record has thousands of entries); otherwise each entry gets the checks that say what is wrong.
-_ENTRY_TYPES: dict[str, tuple[dict[str, type], tuple[str, ...]]] = {
+GIVEN = "given"  # a list of the values given (`_given`): entries of the kind GIVEN
+_ENTRY_TYPES: dict[str, tuple[dict[str, type | tuple[type, ...] | str], tuple[str, ...]]] = {
     "items": ({
         **dict.fromkeys(_ITEM_TEXT, str), "id": str, "status": str, "due": dt.date, "count": int, "votes": int,
-        "raised_by": list, "wordings": list, "former_ids": list,
+        "raised_by": list, "wordings": list, "former_ids": list, **dict.fromkeys(_GIVEN, GIVEN),
     }, ("text",)),
-    "people": ({"name": str, "roles": list, "interests": list, "raised_by": list, "count": int}, ("name",)),
+    "people": ({
+        "name": str, "roles": list, "interests": list, "raised_by": list, "count": int, "role_given": GIVEN, "interest_given": GIVEN,
+    }, ("name",)),
     "choice": ({"choice": str, "count": int, "raised_by": list}, ("choice",)),
     "text": ({"name": str, "text": str}, ("text",)),
     "events": ({"time": str, "at": dt.datetime, "what": str, "count": int, "raised_by": list}, ("time", "what")),
+    GIVEN: ({"value": (str, dt.date), "raised_by": list, "count": int}, ()),  # and every one has a value
 }
 
 
 def _well_formed(kind: str, entries: list[Any], statuses: tuple[str, ...] = STATUSES) -> bool:
     types, required = _ENTRY_TYPES[kind]
-    if set(map(type, entries)) - {dict} or set().union(*entries) - types.keys():
+    if set(map(type, entries)) - {dict}:
         return False
-    for name, wanted in types.items():
+    present = set().union(*entries)
+    if present - types.keys() or kind == GIVEN and not all("value" in entry for entry in entries):
+        return False
+    for name in present:
+        wanted = types[name]
         values = [entry[name] for entry in entries if name in entry]
-        if set(map(type, values)) - {wanted} or wanted is list and set(map(type, chain.from_iterable(values))) - {str}:
+        if wanted == GIVEN:
+            if set(map(type, values)) - {list} or not _well_formed(GIVEN, list(chain.from_iterable(values))):
+                return False
+            continue
+        allowed = set(wanted) if isinstance(wanted, tuple) else {wanted}
+        if set(map(type, values)) - allowed or wanted is list and set(map(type, chain.from_iterable(values))) - {str}:
             return False
         if wanted is int and values and not 0 <= min(values) <= max(values) <= MAX_COUNT:
             return False
