@@ -460,7 +460,7 @@ def side_by_side(cases: list, repeats: int, warm: bool = True) -> list[tuple[flo
             case()  # warm the file cache and the bytecode cache
     runs: list[list[tuple[float, int]]] = [[] for _ in cases]
     for _ in range(repeats):
-        for case, times in zip(cases, runs):
+        for case, times in zip(cases, runs, strict=True):
             times.append(case())
     return [(statistics.median(t for t, _ in times), max(m for _, m in times)) for times in runs]
 

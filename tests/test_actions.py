@@ -273,7 +273,7 @@ FORMULAS = ["=HYPERLINK(\"http://evil.example\",\"x\")", "=cmd|' /C calc'!A0", "
 def test_csv_cells_never_start_a_formula_and_json_stays_exact(cli, tmp_path: Path) -> None:
     folder = tmp_path / "=HYPERLINK(1)"
     postmortem(cli, folder, "=cmd|' /C calc'!A0", "2026-11-20", [
-        {"text": f"{formula} {word}", "owner": formula} for formula, word in zip(FORMULAS, WORDS)
+        {"text": f"{formula} {word}", "owner": formula} for formula, word in zip(FORMULAS, WORDS, strict=True)
     ] + [{"text": "Plain\x07 action\x1b[2J", "owner": "Kyle"}])
     result = cli("actions", tmp_path, "--csv", *TODAY)
     assert result.exit_code == 0, result.output

@@ -39,7 +39,8 @@ HOSTILE = "# No drop-ins | <b>ever</b>\n```"
 def retro(cli, root: Path, name: str, date: str, answers: dict, project: str = "Colorado rollout") -> Path:
     (root / "set.toml").write_text(SET, encoding="utf-8")
     folder = root / name
-    result = cli("start", folder, "--project", project, "--format", root / "set.toml", "--date", date, "--answers", write_answers(root, "Linda", answers))
+    answers_file = write_answers(root, "Linda", answers)
+    result = cli("start", folder, "--project", project, "--format", root / "set.toml", "--date", date, "--answers", answers_file)
     assert result.exit_code == 0, result.output
     assert cli("merge", folder).exit_code == 0
     return folder
@@ -170,7 +171,9 @@ def test_a_bad_answer_about_an_agreement_is_one_line_with_file_and_line(cli, tmp
 def test_an_answers_file_is_checked_the_same_way(cli, tmp_path: Path) -> None:
     second = two_retros(cli, tmp_path)
     answers = tmp_path / "bad.toml"
-    answers.write_text(f'name = "Kim"\n[[agreements]]\ntext = "{TALK}"\n[[agreements]]\ntext = "{TALK.lower()}"\noutcome = "held"\n', encoding="utf-8")
+    answers.write_text(
+        f'name = "Kim"\n[[agreements]]\ntext = "{TALK}"\n[[agreements]]\ntext = "{TALK.lower()}"\noutcome = "held"\n', encoding="utf-8"
+    )
     result = cli("start", second, "--answers", answers)
     assert result.exit_code == 2
     assert result.stderr.strip() == f"postmortem: {answers}:2: agreements[1].outcome must be one of 'held', 'lapsed', not None"

@@ -213,7 +213,7 @@ PERSON = st.fixed_dictionaries({
 
 
 def anonymous_record(people: list[dict], tokens: list[str]) -> dict:
-    responses = [Response(token, "", answers_mod.check_answers(CLASSIC, a), complete=True) for token, a in zip(tokens, people)]
+    responses = [Response(token, "", answers_mod.check_answers(CLASSIC, a), complete=True) for token, a in zip(tokens, people, strict=True)]
     return merge.build_record(Session(Path("."), "P", "classic", dt.date(2026, 11, 2), anonymous=True), CLASSIC, responses)
 
 
@@ -248,8 +248,10 @@ def test_anonymous_outputs_do_not_depend_on_who_holds_which_token(tmp_path: Path
     filed under the same tokens handed out the other way round, are the same bytes."""
     run = Witness()
     answers = [
-        {"went_well": ["Clear scope", "Early demo"], "went_poorly": ["Late access"], "improvements": ["Daily check-in"], "takeaways": "Plan access", "rating": 2},
-        {"went_well": ["Friendly office"], "went_poorly": ["Drop-ins", "Overtime"], "improvements": ["Extra resource"], "takeaways": "Ask early", "rating": 4},
+        {"went_well": ["Clear scope", "Early demo"], "went_poorly": ["Late access"], "improvements": ["Daily check-in"],
+         "takeaways": "Plan access", "rating": 2},
+        {"went_well": ["Friendly office"], "went_poorly": ["Drop-ins", "Overtime"], "improvements": ["Extra resource"],
+         "takeaways": "Ask early", "rating": 4},
         {"went_well": ["Tea"], "went_poorly": ["Noise"], "improvements": ["Quiet room", "Weekly review"], "takeaways": "Breathe", "rating": 5},
     ]
     tokens = ["0a" * 8, "5b" * 8, "fc" * 8]
@@ -259,8 +261,11 @@ def test_anonymous_outputs_do_not_depend_on_who_holds_which_token(tmp_path: Path
         run("start", folder, "--anonymous", "--project", "P", "--date", "2026-11-02", "--answers", write_answers(tmp_path, "x", answers[0]))
         shutil.rmtree(folder / "responses")
         (folder / "responses").mkdir()
-        for token, given_answers in zip(order, answers):
-            data = {"schema_version": 1, "name": token, "role": "", "status": "complete", "updated": dt.datetime(2026, 11, 2, 9, 0), "answers": given_answers}
+        for token, given_answers in zip(order, answers, strict=True):
+            data = {
+                "schema_version": 1, "name": token, "role": "", "status": "complete", "updated": dt.datetime(2026, 11, 2, 9, 0),
+                "answers": given_answers,
+            }
             (folder / "responses" / f"{token}.toml").write_text(store.dumps(data), encoding="utf-8")
         run("merge", folder)
         outputs.append([

@@ -75,13 +75,13 @@ def test_stopped_at_every_question_of_every_set_keeps_every_earlier_answer(
     """
     questions = questionsets.load(set_id).questions
     pieces = [typed(q) for q in questions]
-    expected = {q.id: value for q, (_, value) in zip(questions, pieces)}
+    expected = {q.id: value for q, (_, value) in zip(questions, pieces, strict=True)}
     folder = tmp_path / "retro"
     path = folder / "responses" / "ann.toml"
     args = ["start", str(folder), "--project", "P", "--format", set_id, "--name", "Ann", "--role", "QA", "--no-nudges"]
     keys = [first_key, CTRL_D if first_key == CTRL_C else CTRL_C]
 
-    for position, question in enumerate(questions):
+    for position in range(len(questions)):
         key = keys[position % 2]
         answer_before = pieces[position - 1][0] if position else ""
         run = drive(args, answer_before + key)
@@ -290,7 +290,7 @@ def test_twenty_people_answer_at_once_while_merges_and_edits_run(tmp_path: Path)
     folder = tmp_path / "retro"
     session_mod.create_session(folder, "Colorado office compliance rollout", "classic", dt.date(2026, 11, 20))
     names = [f"Participant {n:02}" for n in range(20)]
-    went_well = {name: f"{name} found the {word} useful" for name, word in zip(names, WORDS)}
+    went_well = {name: f"{name} found the {word} useful" for name, word in zip(names, WORDS, strict=True)}
     answer_files = []
     for name in names:
         path = tmp_path / f"{session_mod.slugify(name)}-answers.toml"
@@ -328,7 +328,7 @@ def test_twenty_people_answer_at_once_while_merges_and_edits_run(tmp_path: Path)
             [sys.executable, "-m", "postmortem", "start", str(folder), "--answers", str(f), "--name", name],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        for name, f in zip(names[1:], answer_files[1:])
+        for name, f in zip(names[1:], answer_files[1:], strict=True)
     ]
     outcomes = [(p.wait(timeout=120), *p.communicate()) for p in people]
     answering.clear()

@@ -94,7 +94,7 @@ def test_three_clones_push_one_after_another_and_the_facilitator_merges_everythi
         assert git(clone, "status", "--porcelain") == ""
 
     # They push one after another: each pulls with rebase first; nothing conflicts.
-    for name, clone in clones.items():
+    for clone in clones.values():
         git(clone, "pull", "--rebase", "--quiet", "origin", "main")
         git(clone, "push", "--quiet", "origin", "main")
 

@@ -184,7 +184,7 @@ def test_suggestions_name_the_nearest_wordings_not_joined() -> None:
              "The visitor kept interrupting us", "The coffee machine broke"]
     groups = [[0], [1], [2], [3]]
     near = suggestions(texts, groups)
-    assert [j for j, _ in near[1]][0] == 2
+    assert next(j for j, _ in near[1]) == 2
     assert all(0 < score <= 1 for row in near for _, score in row)
     assert all(j != i for i, row in enumerate(near) for j, _ in row)
 

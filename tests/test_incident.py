@@ -310,7 +310,10 @@ def test_anonymous_incident_shows_no_names(cli, tmp_path: Path) -> None:
         ({"timeline": [{"time": "09:03", "what": "x", "who": "Ann"}]}, "answers.timeline[1].who is not a known field"),
         ({"timeline": ["09:03 alert"]}, "answers.timeline[1] must be a table"),
         ({"timeline": {"time": "09:03", "what": "x"}}, "answers.timeline must be a list"),
-        ({"actions": [{"text": "Fix it", "type": "fix"}]}, "answers.actions[1].type must be one of 'prevent', 'mitigate', 'process', 'other', not 'fix'"),
+        (
+            {"actions": [{"text": "Fix it", "type": "fix"}]},
+            "answers.actions[1].type must be one of 'prevent', 'mitigate', 'process', 'other', not 'fix'",
+        ),
         ({"severity": "SEV-5"}, "answers.severity must be one of"),
     ],
 )
@@ -466,7 +469,7 @@ def test_ones_own_dated_times_out_of_order_are_refused_with_file_and_line(cli, t
 
 
 def test_clock_times_alone_may_cross_midnight_and_a_date_alone_is_a_whole_day(cli, tmp_path: Path) -> None:
-    report, record = incident_report(cli, tmp_path, {"Ann": {"started_at": "23:50", "detected_at": "00:10"}})
+    report, _record = incident_report(cli, tmp_path, {"Ann": {"started_at": "23:50", "detected_at": "00:10"}})
     assert "**Check the times:** the detection given is before the start" in report  # flagged, not refused
     given = {"started_at": "2026-11-18T09:03", "resolved_at": "2026-11-18"}
     assert start_with(cli, tmp_path / "other", "Ben", given).exit_code == 0

@@ -56,7 +56,9 @@ def _texts(n: int):
 
 
 def _distinct_names(a: str, b: str) -> bool:
-    key = lambda s: unicodedata.normalize("NFKC", s).casefold().strip()  # noqa: E731
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFKC", name).casefold().strip()
+
     return key(a) != key(b)
 
 
@@ -102,7 +104,7 @@ def structure(markdown: str) -> list[tuple]:
 
 def _text(token: Any) -> bool:
     """Text, or a line break the participant typed (`<br>` in a table cell, a hard break elsewhere)."""
-    return token.type in ("text", "text_special", "hardbreak", "softbreak") or token.type == "html_inline" and token.content == "<br>"
+    return token.type in ("text", "text_special", "hardbreak", "softbreak") or (token.type == "html_inline" and token.content == "<br>")
 
 
 class Elements(HTMLParser):
@@ -165,9 +167,11 @@ def test_markdown_report_keeps_its_structure(t: list[str]) -> None:
     report = render.render_markdown(_classic_record(t))
     assert structure(report) == _placeholder_structure()
     # and every cell, heading and line shows exactly what was typed (made plain), in its own place
-    typed = {placeholder: escape.plain(text) for placeholder, text in zip(PLACEHOLDERS, t)}
+    typed = {placeholder: escape.plain(text) for placeholder, text in zip(PLACEHOLDERS, t, strict=True)}
     pattern = re.compile("|".join(PLACEHOLDERS))
-    squeeze = lambda text: "".join(text.split())  # noqa: E731  (a list of names is made plain as a whole)
+    def squeeze(text: str) -> str:
+        return "".join(text.split())
+
     expected = [squeeze(pattern.sub(lambda m: typed[m.group()], text)) for text in _placeholder_texts()]
     assert [squeeze(text) for text in inline_texts(report)] == expected
     for line in report.splitlines():  # and no invisible or control character survives

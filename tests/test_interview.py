@@ -484,7 +484,8 @@ def test_an_answer_over_several_lines_reaches_the_response_file_the_record_and_t
 
 def test_a_backslash_inside_a_line_or_in_a_name_is_kept_as_typed(tmp_path: Path) -> None:
     folder = tmp_path / "retro"
-    run = drive(start_args(folder, role=None), lines("Ops\\", "Shared drive at \\\\files\\retro", "") + lines("", "", "", "") + "6" + ENTER + "6" + ENTER)
+    typed = lines("Ops\\", "Shared drive at \\\\files\\retro", "") + lines("", "", "", "") + "6" + ENTER + "6" + ENTER
+    run = drive(start_args(folder, role=None), typed)
     assert_no_hang(run)
     assert run.code == 0, run.result.stderr
     data = read(response_file(folder))

@@ -55,7 +55,7 @@ class Structure(HTMLParser):
             return
         if tag in self.counts:
             self.counts[tag] += 1
-        if tag != "code" and any(name == "class" or name == "id" and tag not in HEADINGS for name, _ in attrs):
+        if tag != "code" and any(name == "class" or (name == "id" and tag not in HEADINGS) for name, _ in attrs):
             # (toc gives headings ids; a fence's language is a class of its code in one engine, not the other)
             self.counts["class or id"] += 1
         if tag in HEADINGS:

@@ -41,7 +41,7 @@ def lines_of(inline) -> list[str]:
     """The lines a reader sees in one paragraph, list item, heading or table cell."""
     lines = [""]
     for child in inline.children or []:
-        if child.type == "hardbreak" or child.type == "html_inline" and child.content == "<br>":
+        if child.type == "hardbreak" or (child.type == "html_inline" and child.content == "<br>"):
             lines.append("")
         else:
             assert child.type in ("text", "text_special", "softbreak"), f"markup formed: {child.type} in {inline.content!r}"
@@ -111,7 +111,9 @@ def test_the_html_page_breaks_the_lines_and_makes_nothing_else(cli, tmp_path: Pa
     placeholder = cli("render", postmortem(cli, tmp_path / "one", "Placeholder"), "--to", "html").stdout
     page = result.stdout
     assert page.count("<br>") == BREAKS * report.count("First line")
-    tags = lambda html: sorted(part.split(">")[0].split()[0] for part in html.split("<")[1:])  # noqa: E731
+    def tags(html: str) -> list[str]:
+        return sorted(part.split(">")[0].split()[0] for part in html.split("<")[1:])
+
     assert [t for t in tags(page) if t != "br"] == tags(placeholder)
     assert "First line<br>\n# heading<br>\n## h2<br>" in page  # a list item
     assert "<td>First line<br># heading<br>## h2<br>" in page  # a table cell

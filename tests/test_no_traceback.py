@@ -24,7 +24,7 @@ import pytest
 import rtoml
 
 from conftest import write_answers
-from postmortem.cli import app, commands
+from postmortem.cli import commands
 
 COMMANDS = sorted(command.name or command.callback.__name__.replace("_", "-") for command in commands.registered_commands)
 EXIT_CODES = {0, 1, 2}
@@ -291,7 +291,7 @@ def test_full_disk(cli, place, populate, monkeypatch, command: str, where: str) 
         assert line.startswith("postmortem: ") and line.endswith(": cannot write: No space left on device"), line
         assert after == before, "a failed write changes nothing"
     assert not [p for p in folder.rglob("*.tmp")], "no temp file left behind"
-    if command in ("merge", "render", "edit", "move") and where != "link" or command == "start" and where != "replace":
+    if (command in ("merge", "render", "edit", "move") and where != "link") or (command == "start" and where != "replace"):
         assert result.exit_code == 2 and after == before
 
 

@@ -397,7 +397,9 @@ def tree(root: Path) -> dict[str, bytes | str]:
     }
 
 
-@pytest.mark.parametrize("link", ["docs/postmortems", "docs/postmortems/index.md", f"docs/postmortems/{PAGE}.record.toml", f"docs/postmortems/{PAGE}.md"])
+@pytest.mark.parametrize(
+    "link", ["docs/postmortems", "docs/postmortems/index.md", f"docs/postmortems/{PAGE}.record.toml", f"docs/postmortems/{PAGE}.md"]
+)
 def test_a_wiki_folder_or_file_linked_out_of_the_wiki_is_refused_before_anything_is_written(cli, pm: Path, tmp_path: Path, link: str) -> None:
     site = mkdocs_project(tmp_path / "site")
     outside = tmp_path / "outside"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from markdown_it import MarkdownIt
@@ -47,7 +48,7 @@ def rendered_text(inline, allowed: set[str] = TEXT_TOKENS) -> str:
 
 def _line_break(token) -> bool:
     """A line break the participant typed: a hard break, or `<br>` in a table cell."""
-    return token.type == "hardbreak" or token.type == "html_inline" and token.content == "<br>"
+    return token.type == "hardbreak" or (token.type == "html_inline" and token.content == "<br>")
 
 
 def structure(markdown: str) -> tuple[list[str], int, int]:
@@ -131,7 +132,7 @@ def test_report_headings_follow_the_question_set(cli, tmp_path: Path) -> None:
     assert cli("start", tmp_path / "pm", "--project", "P", "--format", "internal-service", "--answers", path).exit_code == 0
     assert cli("merge", tmp_path / "pm").exit_code == 0
     report = cli("render", tmp_path / "pm").stdout
-    headings, rows, _ = structure(report)
+    headings, _, _ = structure(report)
     assert headings[1:10] == [
         "Who served whom", "Whom we served", "Who served us", "Expectations set up front", "Good service",
         "Poor service, and what could have been done instead", "Improvements", "Service scorecard", "Key takeaways",
@@ -168,8 +169,8 @@ def test_html_page_has_only_the_reports_own_elements(cli, tmp_path: Path) -> Non
     page = cli("render", folder, "--to", "html").stdout
 
     class Collect(HTMLParser):
-        tags: set[str] = set()
-        attrs: set[str] = set()
+        tags: ClassVar[set[str]] = set()
+        attrs: ClassVar[set[str]] = set()
 
         def handle_starttag(self, tag, attrs):
             self.tags.add(tag)

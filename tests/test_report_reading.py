@@ -124,7 +124,9 @@ def test_each_persons_answers_go_on_a_second_page_the_report_links(cli, tmp_path
     assert result.exit_code == 0 and "answers/linda.md" in result.stderr
     report = (out / "report.md").read_text(encoding="utf-8")
     answers = (out / "answers" / "linda.md").read_text(encoding="utf-8")
-    assert report.endswith("## Individual answers\n\nEach participant's own answers, as they gave them, are on [a page of their own](answers/linda.md).\n")
+    assert report.endswith(
+        "## Individual answers\n\nEach participant's own answers, as they gave them, are on [a page of their own](answers/linda.md).\n"
+    )
     assert "Unannounced drop-ins several times a day\n" not in report  # the main page is the grouped view only
     assert answers.startswith("# Individual answers: Colorado rollout\n\n**Date:** 2026-11-20")
     assert "[the report](../report.md)" in answers
@@ -267,7 +269,8 @@ def test_an_internal_service_review_is_titled_so_and_reads_as_the_teams_own_acco
     assert report.startswith("# Internal service review: Laptop refresh\n")
     served_by = report.split("## Who served us\n\n", 1)[1]
     assert served_by.startswith("| Name | Role | What we needed from them | Named by |\n")
-    assert "| Procurement | Ordering the 300 laptops from the vendor | a purchase order in time for the vendor's October build slot (Dana); " in served_by
+    row = "| Procurement | Ordering the 300 laptops from the vendor | a purchase order in time for the vendor's October build slot (Dana); "
+    assert row in served_by
     assert "## Whom we served\n\n| Name | Role | What they needed | Named by |\n" in report
 
 

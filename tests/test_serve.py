@@ -273,7 +273,7 @@ def test_several_people_answering_at_once_lose_nothing(cli, tmp_path: Path) -> N
     def answer(name: str) -> None:
         try:
             site.post(pages[name], {"went_well-0-text": f"Said by {name}", "action": "submit"}, status=303)
-        except BaseException as err:  # noqa: BLE001 - reported below
+        except BaseException as err:  # reported below
             errors.append(err)
 
     threads = [threading.Thread(target=answer, args=(n,)) for n in names]
@@ -336,7 +336,11 @@ def _form_fields(qset, answers: dict) -> dict[str, str]:
     return fields
 
 
-_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30).map(str.strip).filter(lambda t: t and t.isprintable())
+_line = (
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=30)
+    .map(str.strip)
+    .filter(lambda t: t and t.isprintable())
+)
 
 
 @st.composite
@@ -404,7 +408,7 @@ class _Fields(HTMLParser):
             self.form = a.get("id") == "answers"
         elif not self.form:
             return
-        elif tag == "input" and a.get("type") in ("text", "hidden") or tag == "input" and a.get("type") == "radio" and "checked" in a:
+        elif (tag == "input" and a.get("type") in ("text", "hidden")) or (tag == "input" and a.get("type") == "radio" and "checked" in a):
             self.fields.append((a["name"], a.get("value", "")))
         elif tag == "select":
             self.select = a["name"]

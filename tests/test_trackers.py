@@ -188,7 +188,8 @@ def test_a_shell_word_with_control_characters_is_plain_text() -> None:
 def test_no_cell_starts_a_formula_where_a_spreadsheet_splits_on_semicolons(cli, tmp_path: Path, people: Path) -> None:
     """Where a spreadsheet splits cells on ";" (many locales), what follows a ";" in a text starts a cell."""
     folder = tmp_path / "pm"
-    answers = write_answers(tmp_path, "Linda", {"improvements": [{"text": 'Plan;=HYPERLINK("http://evil")', "owner": "Kyle", "due": dt.date(2026, 12, 15)}]})
+    hostile = {"text": 'Plan;=HYPERLINK("http://evil")', "owner": "Kyle", "due": dt.date(2026, 12, 15)}
+    answers = write_answers(tmp_path, "Linda", {"improvements": [hostile]})
     assert cli("start", folder, "--project", "P;@SUM(1)", "--date", "2026-11-20", "--answers", answers).exit_code == 0
     assert cli("merge", folder).exit_code == 0
     record = folder / "record.toml"

@@ -18,7 +18,10 @@ def quarter(cli, root: Path, name: str, date: str, procurement: int, roti: int) 
     folder = root / name
     answers = write_answers(root, "Dana", {
         "scorecard": [
-            {"team": "Procurement" if name != "q2" else "procurement", "response_time": procurement, "quality": 4, "communication": 3, "collaboration": 3},
+            {
+                "team": "Procurement" if name != "q2" else "procurement", "response_time": procurement,
+                "quality": 4, "communication": 3, "collaboration": 3,
+            },
             {"team": EVIL_TEAM, "response_time": 1, "quality": 1, "communication": 1, "collaboration": 1},
         ],
         "roti": roti,

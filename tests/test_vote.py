@@ -84,7 +84,7 @@ def test_voting_again_replaces_and_equal_votes_keep_the_count_order(cli, tmp_pat
     assert read(folder / "responses" / "linda.toml")["votes"] == {ids[CHECK_IN]: 1, ids[BOARD]: 1}
     assert cli("merge", folder).exit_code == 0
     # BOARD and CHECK_IN tie on votes; both raised by one person: lower id first. RESOURCE has none.
-    expected = sorted([ids[CHECK_IN], ids[BOARD]], key=lambda i: int(i[1:])) + [ids[RESOURCE]]
+    expected = [*sorted([ids[CHECK_IN], ids[BOARD]], key=lambda i: int(i[1:])), ids[RESOURCE]]
     assert [a["id"] for a in actions(folder)] == expected
     assert [a["votes"] for a in actions(folder)] == [1, 1, 0]
     # Voting with no dots at all clears the votes; with none anywhere, the report has no Votes column.

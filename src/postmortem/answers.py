@@ -25,6 +25,7 @@ from typing import Any
 from postmortem.errors import Key, PostmortemError, dotted, kept
 from postmortem.escape import plain
 from postmortem.questionsets import EVENT_FIELDS, PEOPLE_FIELDS, Question, QuestionSet
+import itertools
 
 MAX_TEXT = 4000
 
@@ -113,7 +114,7 @@ def _in_order(answers: dict[str, Any]) -> None:
     (23:50 then 00:10 may cross midnight); merge flags what they make of the durations."""
     given = [(qid, answers[qid], dated(answers[qid])) for qid in INCIDENT_TIMES if isinstance(answers.get(qid), str)]
     moments = [(qid, text, at) for qid, text, at in given if at is not None and ":" in text]  # a date alone is a whole day
-    for (first, first_text, begin), (then, then_text, end) in zip(moments, moments[1:]):
+    for (first, first_text, begin), (then, then_text, end) in itertools.pairwise(moments):
         if (begin.tzinfo is None) != (end.tzinfo is None):  # one without an offset is taken to be in the other's
             begin, end = begin.replace(tzinfo=begin.tzinfo or end.tzinfo), end.replace(tzinfo=end.tzinfo or begin.tzinfo)
         if end < begin:

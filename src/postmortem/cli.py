@@ -200,8 +200,12 @@ def start(
         None, "--invite", metavar="NAME", help="Invite NAME (repeatable); without --name or --answers, only invites."
     ),
     anonymous: bool = typer.Option(False, "--anonymous", help="When creating: no names kept; responses filed under random tokens."),
-    token: Optional[str] = typer.Option(None, "--token", metavar="TOKEN", help="Anonymous post-mortem: the token you were given, to change your answers."),
-    deadline: Optional[str] = typer.Option(None, "--deadline", metavar="DATE", help="Answers are due by this day (YYYY-MM-DD); `actions --ics` and `remind` show it."),
+    token: Optional[str] = typer.Option(
+        None, "--token", metavar="TOKEN", help="Anonymous post-mortem: the token you were given, to change your answers."
+    ),
+    deadline: Optional[str] = typer.Option(
+        None, "--deadline", metavar="DATE", help="Answers are due by this day (YYYY-MM-DD); `actions --ics` and `remind` show it."
+    ),
 ) -> None:
     """Interview yourself for the post-mortem in DIR, creating it when there is none.
 
@@ -382,7 +386,9 @@ def groups(
 @_handled()
 @_bulk()
 def publish(
-    paths: list[Path] = typer.Argument(..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."),
+    paths: list[Path] = typer.Argument(
+        ..., metavar="[DIR] WIKI", help="The post-mortem folder (default .) or its record.toml, then the wiki folder."
+    ),
     style: str = typer.Option(
         ..., "--style", metavar="[github|mkdocs|plain]", help="github (a GitHub/GitLab wiki clone), mkdocs (a MkDocs project) or plain.",
         autocompletion=lambda: list(_module("publish").STYLES),
@@ -499,7 +505,9 @@ def actions(
         help="Folders or record files to search (default .); `done ID`, `reopen ID` or `link ID URL` first to change one action.",
     ),
     open_only: bool = typer.Option(True, "--open/--all", help="Only actions still open or in progress (default), or all."),
-    owner: Optional[str] = typer.Option(None, "--owner", metavar="NAME", help="Only this person's actions: any case, any part of the name (Dave finds Dave Kowalski)."),
+    owner: Optional[str] = typer.Option(
+        None, "--owner", metavar="NAME", help="Only this person's actions: any case, any part of the name (Dave finds Dave Kowalski)."
+    ),
     overdue: bool = typer.Option(False, "--overdue", help="Only actions past their due date."),
     as_json: bool = typer.Option(False, "--json", help="Print the actions as JSON."),
     as_csv: bool = typer.Option(False, "--csv", help="Print the actions as CSV."),
@@ -509,8 +517,13 @@ def actions(
         help="github or gitlab: a script of `gh`/`glab issue create` commands; jira-csv: Jira's import CSV. Actions with a link are left out.",
         autocompletion=lambda: list(_module("trackers").TRACKERS),
     ),
-    ics: Optional[Path] = typer.Option(None, "--ics", metavar="FILE", help="Also write the due dates (and answering deadlines) as an iCalendar file."),
-    config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="The config file whose [people] table maps owners to logins (default: config.toml in the config folder)."),
+    ics: Optional[Path] = typer.Option(
+        None, "--ics", metavar="FILE", help="Also write the due dates (and answering deadlines) as an iCalendar file."
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", metavar="FILE",
+        help="The config file whose [people] table maps owners to logins (default: config.toml in the config folder).",
+    ),
 ) -> None:
     """Action items of every post-mortem under PATHs (post-mortem and wiki folders): who, by when,
     overdue. `actions done ID` and `actions reopen ID` close or reopen one in its own record, `actions
@@ -547,8 +560,12 @@ def actions(
 def remind(
     paths: Optional[list[Path]] = typer.Argument(None, metavar="[PATH]...", help="Folders or record files to search (default .)."),
     days: int = typer.Option(7, "--days", min=0, metavar="N", help="What counts as due soon: within this many days."),
-    mail: Optional[Path] = typer.Option(None, "--mail", metavar="DIR", help="Also write one e-mail draft (.eml) per person into DIR; nothing is sent."),
-    config: Optional[Path] = typer.Option(None, "--config", metavar="FILE", help="The config file whose [people] table gives addresses (default: config.toml in the config folder)."),
+    mail: Optional[Path] = typer.Option(
+        None, "--mail", metavar="DIR", help="Also write one e-mail draft (.eml) per person into DIR; nothing is sent."
+    ),
+    config: Optional[Path] = typer.Option(
+        None, "--config", metavar="FILE", help="The config file whose [people] table gives addresses (default: config.toml in the config folder)."
+    ),
     today: Optional[str] = typer.Option(None, "--today", metavar="DATE", help="Count from this date (YYYY-MM-DD); default today."),
 ) -> None:
     """Per person: actions overdue and due soon, and open post-mortems they have not answered yet.

@@ -81,7 +81,7 @@ def _inline(match: re.Match[str]) -> str:
     if char in "*~":
         return char if spaced else ("\\*" if char == "*" else "&#126;")  # Python-Markdown takes no \\~
     if char == "_":
-        return char if spaced or before.isalnum() and after.isalnum() else "\\_"
+        return char if spaced or (before.isalnum() and after.isalnum()) else "\\_"
     if char == "\\":
         return "\\\\" if not after or after in _PUNCTUATION else char
     if char == "[":  # at the start: a task box, "[TOC]"; before ^: a footnote (Python-Markdown takes "[^1\\]:" too)

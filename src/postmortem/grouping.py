@@ -545,7 +545,9 @@ def _respelled(read: Meaning, typos: dict[str, str]) -> Meaning:
     """read with its misspelt words replaced by the words they stand for."""
     if not typos:
         return read
-    fix = lambda words: frozenset(typos.get(w, w) for w in words)  # noqa: E731
+    def fix(words: frozenset[str]) -> frozenset[str]:
+        return frozenset(typos.get(w, w) for w in words)
+
     return Meaning(
         fix(read.words),
         fix(read.negated),

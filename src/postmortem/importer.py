@@ -188,7 +188,7 @@ def _lines(text: str) -> list[str]:
 
 def _person(line: str) -> dict[str, str]:
     parts = [p.strip() for p in line.split(",", 2)]
-    return dict(zip(("name", "role", "interest"), parts))
+    return dict(zip(("name", "role", "interest"), parts, strict=False))  # a line may give fewer than three
 
 
 def _event(line: str) -> dict[str, str]:

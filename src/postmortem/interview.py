@@ -103,7 +103,7 @@ def ask_select(message: str, choices: list[str], *, default: str | None = None, 
     numbered = [c.partition(" ") for c in choices] if points and shortcuts else []
     shown = [
         questionary.Choice(label, value=c, shortcut_key=n) if len(n) == 1 and c != SKIP else c
-        for c, (n, _, label) in zip(choices, numbered)
+        for c, (n, _, label) in zip(choices, numbered, strict=False)  # numbered: one per choice, or none
     ] or choices
     question = questionary.select(message, choices=shown, default=default, use_shortcuts=shortcuts)
     ctrl_d = KeyBindings()  # a select has no text to delete: Ctrl-D ends the interview, as at a text prompt

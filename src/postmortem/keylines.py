@@ -48,7 +48,7 @@ class Lines:
             if depth > 0:  # one entry a line, as postmortem writes them
                 stripped = line.strip()
                 if depth == 1 and stripped and not stripped.startswith(("#", "]")):
-                    self.where.setdefault(array + (entries,), number)
+                    self.where.setdefault((*array, entries), number)
                     entries += 1
                 depth += _nesting(line)
                 continue

@@ -19,7 +19,7 @@ from postmortem.session import Response, Session
 ACTION_PREFIX = "A"
 # Incident facts: question ids that, when a set has them, become the record's [incident] table.
 SEVERITY = "severity"
-TIME_FACTS = dict(zip(answers_mod.INCIDENT_TIMES, (min, min, max)))  # which answer counts when several differ
+TIME_FACTS = dict(zip(answers_mod.INCIDENT_TIMES, (min, min, max), strict=True))  # which answer counts when several differ
 _ACTION_ID = re.compile(rf"^{ACTION_PREFIX}(\d+)$")
 
 
@@ -314,7 +314,9 @@ def _duration(delta: dt.timedelta) -> str:
     return f"{days} d {hours} h" if hours else f"{days} d"
 
 
-_SPANS = {"time_to_detect": ("started_at", "detected_at"), "time_to_resolve": ("detected_at", "resolved_at"), "duration": ("started_at", "resolved_at")}
+_SPANS = {
+    "time_to_detect": ("started_at", "detected_at"), "time_to_resolve": ("detected_at", "resolved_at"), "duration": ("started_at", "resolved_at")
+}
 _WORD = {"started_at": "start", "detected_at": "detection", "resolved_at": "resolution"}
 # Longer than this between two incident times is more likely a mistyped date than an incident: it is flagged.
 LONGEST_SPAN = dt.timedelta(days=7)

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+import itertools
 
 if TYPE_CHECKING:
     from postmortem.questionsets import Question
@@ -169,7 +170,7 @@ def _anchored(text: str) -> bool:
     if any(w.strip(".,;:!?()") in _ANCHOR_WORDS for w in words(text)):
         return True
     raw = text.split()
-    for before, word in zip(raw, raw[1:]):
+    for before, word in itertools.pairwise(raw):
         if word[:1].isupper() and word != "I" and not before.endswith((".", "!", "?", ":")):
             return True
     return False

@@ -229,7 +229,7 @@ def update_nav(text: str, entries: list[_Entry], index_name: str, path: Path) ->
     end = nav + 1  # the nav block: everything up to the next top-level key
     while end < len(lines) and (not lines[end].strip() or lines[end][0] in " \t-#"):
         end += 1
-    while end > nav + 1 and (not lines[end - 1].strip() or lines[end - 1].startswith("#") and lines[end - 1].strip() not in NAV_MARKERS):
+    while end > nav + 1 and (not lines[end - 1].strip() or (lines[end - 1].startswith("#") and lines[end - 1].strip() not in NAV_MARKERS)):
         end -= 1  # blank lines and top-level comments after the list belong to what follows
     block = lines[nav + 1 : end]
     items = [line for line in block if line.lstrip().startswith("- ") or line.strip() == "-"]

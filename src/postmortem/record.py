@@ -197,7 +197,7 @@ def _well_formed(kind: str, entries: list[Any], statuses: tuple[str, ...] = STAT
     if set(map(type, entries)) - {dict}:
         return False
     present = set().union(*entries)
-    if present - types.keys() or kind == GIVEN and not all("value" in entry for entry in entries):
+    if present - types.keys() or (kind == GIVEN and not all("value" in entry for entry in entries)):
         return False
     for name in present:
         wanted = types[name]
@@ -207,7 +207,7 @@ def _well_formed(kind: str, entries: list[Any], statuses: tuple[str, ...] = STAT
                 return False
             continue
         allowed = set(wanted) if isinstance(wanted, tuple) else {wanted}
-        if set(map(type, values)) - allowed or wanted is list and set(map(type, chain.from_iterable(values))) - {str}:
+        if set(map(type, values)) - allowed or (wanted is list and set(map(type, chain.from_iterable(values))) - {str}):
             return False
         if wanted is int and values and not 0 <= min(values) <= max(values) <= MAX_COUNT:
             return False
@@ -346,14 +346,14 @@ def _response(shape: _Shape, response: Any, key: Key) -> None:
     for question, answer in answers.items():
         values = answer if isinstance(answer, list) else [answer]
         kinds = set(map(type, values))
-        if kinds <= {str} or kinds <= {int} and 0 <= min(values) <= max(values) <= MAX_COUNT:  # most answers
+        if kinds <= {str} or (kinds <= {int} and 0 <= min(values) <= max(values) <= MAX_COUNT):  # most answers
             continue
         for value in values:
             fine = (
-                isinstance(value, (str, int, dt.date)) and not isinstance(value, bool)
-                or isinstance(value, dict) and all(isinstance(v, (str, int, dt.date)) for v in value.values())
+                (isinstance(value, (str, int, dt.date)) and not isinstance(value, bool))
+                or (isinstance(value, dict) and all(isinstance(v, (str, int, dt.date)) for v in value.values()))
             )
-            if not fine or isinstance(value, int) and not 0 <= value <= MAX_COUNT:
+            if not fine or (isinstance(value, int) and not 0 <= value <= MAX_COUNT):
                 shape.bad((*key, "answers", question), "must be text, a number, or a list of texts and tables of them")
                 break
 
@@ -372,7 +372,7 @@ def problems(record: dict[str, Any]) -> list[PostmortemError]:
     shape.number(record, "next_action_id", (), 1)
     incident = record.get("incident", {})
     if not isinstance(incident, dict) or not all(
-        isinstance(v, str) or isinstance(v, list) and all(isinstance(t, str) for t in v) for v in incident.values()
+        isinstance(v, str) or (isinstance(v, list) and all(isinstance(t, str) for t in v)) for v in incident.values()
     ):
         shape.bad(("incident",), "must be a table of texts and lists of texts")
     for index, carried in enumerate(shape.tables(record.get("carried_over", []), ("carried_over",))):

@@ -35,7 +35,7 @@ def _finalize(value: Any) -> Any:
         return escape.markdown_deferred(value)
     from markupsafe import Markup
 
-    if isinstance(value, Markup) or isinstance(value, (int, float, dt.date)) and not isinstance(value, bool):
+    if isinstance(value, Markup) or (isinstance(value, (int, float, dt.date)) and not isinstance(value, bool)):
         return value
     if value is None:
         return ""

@@ -83,7 +83,10 @@ def sections(record: dict[str, Any], folder: Path, most: int = grouping.SUGGESTI
             wordings = []
             for index in indices:
                 suggested = [
-                    Suggestion(texts[j], names[owners[j]], score, f"postmortem move {_word(texts[index])} {shell(str(folder))} --to {_word(names[owners[j]])}")
+                    Suggestion(
+                        texts[j], names[owners[j]], score,
+                        f"postmortem move {_word(texts[index])} {shell(str(folder))} --to {_word(names[owners[j]])}",
+                    )
                     for j, score in near[index]
                 ]
                 wordings.append(Wording(texts[index], names[number], suggested))

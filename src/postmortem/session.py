@@ -144,7 +144,7 @@ def parse_session(data: dict[str, Any], folder: Path, every: list[PostmortemErro
     dots = kept(every, _typed, data, "dots", DEFAULT_DOTS, lambda v: _is_whole(v, 1, 100), "a whole number from 1 to 100, not {!r}")
     nudges = kept(
         every, _typed, data, "nudges", True,
-        lambda v: isinstance(v, bool) or isinstance(v, list) and all(n in ("tangible", "blame") for n in v),
+        lambda v: isinstance(v, bool) or (isinstance(v, list) and all(n in ("tangible", "blame") for n in v)),
         "true, false or a list of 'tangible' and 'blame', not {!r}",
     )
     date = kept(every, answers_mod.parse_date, data.get("date"), ("date",))
@@ -360,7 +360,7 @@ def read_responses(session: Session, *, track=None) -> list[Response]:  # type: 
 
 def check_distinct(paths: list[Path], responses: list[Response]) -> None:
     """The first of folder_problems, raised."""
-    for problem in folder_problems(list(zip(paths, responses)))[:1]:
+    for problem in folder_problems(list(zip(paths, responses, strict=True)))[:1]:
         raise problem
 
 

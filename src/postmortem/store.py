@@ -212,7 +212,7 @@ def atomic_write_all(writes: list[tuple[Path, str]]) -> None:
         for path, text in writes:
             with _writing(path):
                 temps.append(_write_temp(path, text))
-        for (path, _), tmp in zip(writes, list(temps)):
+        for (path, _), tmp in zip(writes, list(temps), strict=True):
             with _writing(path):
                 os.replace(tmp, path)
             temps.remove(tmp)

@@ -146,7 +146,7 @@ def jira_csv(actions: list[tuple[Found, dict[str, Any]]], people: dict[str, Any]
             description += " In the participants' words: " + "; ".join(map(str, item["wordings"])) + "."
         due = due_date(item.get("due"))
         cells = [str(item.get("text", "")), description, login(people, str(item.get("owner") or ""), "jira"), due or "", LABEL]
-        rows.append(dict(zip(JIRA_COLUMNS, cells)))
+        rows.append(dict(zip(JIRA_COLUMNS, cells, strict=True)))
     return to_csv(rows, JIRA_COLUMNS)
 
 

@@ -156,7 +156,7 @@ def ask(available: list[dict[str, Any]], dots: int, previous: dict[str, int]) ->
 
         def valid(text: str, left: int = left) -> bool | str:
             text = text.strip()
-            return (not text or re.fullmatch(r"[0-9]+", text) is not None and int(text) <= left) or f"A whole number from 0 to {left}"
+            return (not text or (re.fullmatch(r"[0-9]+", text) is not None and int(text) <= left)) or f"A whole number from 0 to {left}"
 
         answer = interview.ask_text(
             f"{escape.plain(action_id)} {escape.plain(str(item.get('text', '')))}",
