@@ -391,3 +391,19 @@ def test_the_page_of_answers_shows_what_each_one_said_of_the_agreements(cli, tmp
     assert status["counts"]["answered"] == 2  # Jo, who answered about the agreements alone, too
     assert status["agreements"] == {"answers": 2, "in_drafts": 0}
     assert "agreements in force  2        0" in cli("status", second).stdout
+
+
+def test_a_merged_record_without_agreements_is_not_read_before_the_first_question(cli, tmp_path: Path, monkeypatch) -> None:
+    """A late participant of a large merged post-mortem waits for no record to be read (it may be
+    megabytes): only a record that lists agreements in force is."""
+    from postmortem import agreements, record as record_mod
+
+    folder = retro(cli, tmp_path, "q1", "2026-06-30", {"agreed": [TALK], "fix": ["Book rooms early"]})
+    later = retro(cli, tmp_path, "q2", "2026-09-30", {"fix": ["x"]})
+    read_records: list[Path] = []
+    real = record_mod.load_record
+    monkeypatch.setattr(record_mod, "load_record", lambda path, **kw: read_records.append(Path(path)) or real(path, **kw))
+    assert agreements.to_ask(folder, "Colorado rollout", dt.date(2026, 6, 30)) == []
+    assert folder / "record.toml" not in read_records  # its own record lists no agreements in force
+    assert agreements.to_ask(later, "Colorado rollout", dt.date(2026, 9, 30)) == [TALK]
+    assert later / "record.toml" in read_records  # this one does

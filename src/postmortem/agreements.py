@@ -68,9 +68,11 @@ def to_ask(folder: Path, project: str, date: Any) -> list[str]:
     from postmortem.session import RECORD_FILE
 
     own = folder / RECORD_FILE
-    try:
-        listed = record_mod.load_record(own).get("agreements_in_force", []) if own.is_file() else []
-    except PostmortemError:  # the facilitator's to mend (merge names it); the participant still answers
+    listed = []
+    try:  # a record with agreements names their list: any other, however large, is not read before the first question
+        if own.is_file() and b"agreements_in_force" in own.read_bytes():
+            listed = record_mod.load_record(own).get("agreements_in_force", [])
+    except (OSError, PostmortemError):  # the facilitator's to mend (merge names it); the participant still answers
         listed = []
     found, _ = followup.earlier_records(folder, project, date)  # an unreadable one is named at merge
     texts = {same_wording(a["text"]): a["text"] for a in in_force(found, folder, listed) if a["status"] == IN_FORCE}
