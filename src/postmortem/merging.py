@@ -65,7 +65,9 @@ def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
     with record_mod.locked(record_path):
         previous = record_mod.load_record(record_path, low_memory=True) if record_path.exists() else None
         record = merge_mod.build_record(session, qset, responses, previous, carried_over=carried, uncounted=uncounted)
-        listed = agreements.in_force(found, folder, (previous or {}).get("agreements_in_force", []))
+        earlier = (previous or {}).get("agreements_in_force", [])
+        del previous  # the record it was is not needed to write the new one: its memory goes before the writing's peak
+        listed = agreements.in_force(found, folder, earlier)
         said = [(r.name, r.agreements) for r in responses if r.complete]
         uncounted += agreements.tally(listed, said, session.anonymous)
         if listed:
