@@ -3,6 +3,7 @@ corpus, one test per rule, and the invariants as properties."""
 
 from __future__ import annotations
 
+import math
 import random
 import time
 import tomllib
@@ -219,14 +220,17 @@ def test_grouping_grows_linearly() -> None:
     def texts(n: int) -> list[str]:
         return [" ".join(rng.sample(vocabulary, rng.randint(4, 10))) for _ in range(n)]
 
+    def took(some: list[str]) -> float:  # the best of three, each reading every text anew
+        best = math.inf
+        for _ in range(3):
+            grouping.meaning.cache_clear()
+            started = time.perf_counter()
+            group(some)
+            best = min(best, time.perf_counter() - started)
+        return best
+
     small, large = texts(3_000), texts(30_000)
-    started = time.perf_counter()
-    group(small)
-    small_time = time.perf_counter() - started
-    started = time.perf_counter()
-    group(large)
-    large_time = time.perf_counter() - started
-    assert large_time < 25 * small_time  # 10x the texts: linear is ~10x, quadratic would be ~100x
+    assert took(large) < 30 * took(small)  # 10x the texts: linear is ~10x, quadratic would be ~100x
 
 
 def test_a_text_in_no_group_is_a_group_of_its_own_for_suggestions() -> None:
