@@ -13,7 +13,8 @@ import hashlib
 from typing import Any
 
 from postmortem import escape
-from postmortem.followup import Found, due_date
+from postmortem.actions import due_date
+from postmortem.followup import Found
 
 PRODID = "-//postmortem//actions//EN"
 

@@ -546,7 +546,7 @@ def actions(
     shown = "json" if as_json else "csv" if as_csv else "table"
     text, summary, errors = actions_mod.listing(
         [Path(w) for w in words] or [Path(".")], _today(today), shown=shown, to=to, ics=ics, config=config,
-        select={"everything": not open_only, "owner": owner, "overdue": overdue}, tell=_say,
+        only={"everything": not open_only, "owner": owner, "overdue": overdue}, tell=_say,
     )
     if text:
         _out(text)
@@ -574,6 +574,7 @@ def remind(
     Example:
       postmortem remind retros/ --mail drafts/ --days 14
     """
+    from postmortem import actions as actions_mod
     from postmortem import followup, remind as remind_mod, trackers
 
     people = trackers.load_people(config) if mail else {}
@@ -581,7 +582,7 @@ def remind(
     day = _today(today)
     found, errors = followup.load_records(where)
     sessions, session_errors = followup.load_sessions(where)
-    rows = followup.select(followup.action_rows(found, day))
+    rows = actions_mod.select(actions_mod.action_rows(found, day))
     reminders, status_errors = remind_mod.collect(rows, sessions, day, days)
     _out(remind_mod.to_text(reminders))
     if mail is not None:
@@ -609,7 +610,7 @@ def history(
     Example:
       postmortem history retros/ --scores
     """
-    from postmortem import escape, followup
+    from postmortem import escape, followup, output
     from postmortem import history as history_mod
 
     if as_csv and not scores:
@@ -622,7 +623,7 @@ def history(
         if as_json:
             _out(escape.to_json(rows))
         elif as_csv:
-            _out(followup.to_csv(rows, history_mod.SCORE_COLUMNS))
+            _out(output.to_csv(rows, history_mod.SCORE_COLUMNS))
         else:
             _out(history_mod.scores_text(rows))
     else:

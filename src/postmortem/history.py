@@ -8,7 +8,8 @@ from typing import Any
 
 from postmortem import grouping
 from postmortem.escape import to_json as json_text
-from postmortem.followup import Found, _clip, table
+from postmortem.followup import Found
+from postmortem.output import clip, table
 from postmortem.record import OPEN, actions as record_actions, status as action_status
 
 ROTI = "roti"
@@ -184,6 +185,6 @@ def scores_text(rows: list[dict[str, Any]]) -> str:
         for point in points:
             mean = float(point["mean"])
             bar = "█" * round(CHART_WIDTH * max(0.0, min(mean, 5.0)) / 5)
-            lines.append([str(point["date"]), _clip(plain(point["project"]), 40), f"{bar:<{CHART_WIDTH}} {mean:.1f}", f"({point['count']})"])
+            lines.append([str(point["date"]), clip(plain(point["project"]), 40), f"{bar:<{CHART_WIDTH}} {mean:.1f}", f"({point['count']})"])
         out += [title, *("  " + line for line in align(lines)), ""]
     return "\n".join(out)

@@ -9,6 +9,7 @@ them all.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterator
 from itertools import chain
 from contextlib import contextmanager
@@ -416,6 +417,12 @@ def problems(record: dict[str, Any]) -> list[PostmortemError]:
     for index, response in enumerate(shape.tables(record.get("responses", []), ("responses",))):
         _response(shape, response, ("responses", index))
     return shape.found
+
+
+def action_order(action_id: str) -> tuple[int, str]:
+    """Sorts action ids by their number: A2 before A10."""
+    number = re.search(r"(\d+)$", action_id)
+    return (int(number.group(1)) if number else 0, action_id)
 
 
 def actions(record: dict[str, Any]) -> list[dict[str, Any]]:

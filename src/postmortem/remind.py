@@ -40,7 +40,7 @@ def is_open(session: Any, today: dt.date) -> bool:
 
 
 def collect(rows: list[dict[str, Any]], sessions: list[Any], today: dt.date, days: int = 7) -> tuple[Reminders, list[PostmortemError]]:
-    """rows: open actions (followup.action_rows); sessions: the post-mortems found."""
+    """rows: open actions (actions.action_rows); sessions: the post-mortems found."""
     from postmortem import status
     from postmortem.session import same_person
 

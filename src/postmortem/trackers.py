@@ -17,7 +17,8 @@ from typing import Any
 
 from postmortem import escape
 from postmortem.errors import PostmortemError, about
-from postmortem.followup import Found, due_date, items_of
+from postmortem.actions import due_date, items_of
+from postmortem.followup import Found
 
 TRACKERS = ("github", "gitlab", "jira-csv")
 LABEL = "postmortem"
@@ -133,8 +134,8 @@ def script(tracker: str, actions: list[tuple[Found, dict[str, Any]]], people: di
 
 def jira_csv(actions: list[tuple[Found, dict[str, Any]]], people: dict[str, Any]) -> str:
     """The CSV Jira's importer takes: Summary, Description, Assignee, Due date, Labels; written as
-    every CSV of actions is (followup.to_csv)."""
-    from postmortem.followup import to_csv
+    every CSV of actions is (output.to_csv)."""
+    from postmortem.output import to_csv
 
     rows = []
     for entry, item in actions:
@@ -153,7 +154,7 @@ def jira_csv(actions: list[tuple[Found, dict[str, Any]]], people: dict[str, Any]
 def set_link(found: list[Found], reference: str, url: str) -> str:
     """Record the issue's URL on the action, in its own record, under the record's lock."""
     from postmortem import facilitate
-    from postmortem.followup import resolve
+    from postmortem.actions import resolve
 
     try:
         escape.url(url)
