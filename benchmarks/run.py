@@ -316,7 +316,8 @@ def make_session(folder: Path, responses: int, seed: int) -> list[tuple[str, str
     its near-duplicates, as Texts records them."""
     from postmortem import store
     from postmortem.questionsets import source_file
-    from postmortem.session import QUESTIONS_FILE, SESSION_FILE, Response
+    from postmortem.session import QUESTIONS_FILE, SESSION_FILE
+    from postmortem.response import Response
 
     rng = random.Random(seed)
     truth: list[tuple[str, str, str, str]] = []
@@ -341,7 +342,8 @@ def make_followup(root: Path, folders: int, seed: int) -> None:
     from postmortem import merge, store
     from postmortem.answers import check_answers
     from postmortem.questionsets import load
-    from postmortem.session import Response, Session
+    from postmortem.session import Session
+    from postmortem.response import Response
 
     rng = random.Random(seed)
     qset = load("classic")

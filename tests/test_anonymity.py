@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from postmortem import answers as answers_mod
 from postmortem import merge, questionsets, store
 from postmortem.cli import app
-from postmortem.session import Response, Session
+from postmortem.session import Session
+from postmortem.response import Response
 
 # Names (and roles) no other text in the tool or its question sets could contain by chance.
 SECRETS = ["Zebulon", "Quaxley", "Philippa", "Wrenfeather", "Octavius", "Brumblethorpe", "Xylographer", "Vexillologist"]

@@ -20,6 +20,7 @@ from test_interview import CTRL_C, CTRL_D, ENTER, assert_no_hang, drive, lines, 
 
 from postmortem import questionsets, store
 from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem.questionsets import Question
 
 BUILT_IN = sorted(p.stem for p in questionsets.formats_dir().glob("*.toml"))
@@ -172,7 +173,7 @@ def _killed_repeatedly(work: Callable[[int], None], *, seed: int, longest: float
 
 def _response_text(name: str, padding: int, went_well: str) -> str:
     filler = [f"{n:05} " + "x" * 994 for n in range(padding // 1000)]  # answers are capped at 4000 characters each
-    response = session_mod.Response(name, "QA", {"went_well": [went_well, *filler]}, complete=True)
+    response = response_mod.Response(name, "QA", {"went_well": [went_well, *filler]}, complete=True)
     response.updated = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone.utc)
     return store.dumps(response.to_toml())
 
@@ -199,8 +200,8 @@ def test_killed_while_writing_a_response_leaves_old_or_new_and_no_temp_is_a_resp
     torn, leftovers = 0, set()
     for round_ in _killed_repeatedly(work, seed=SEED, longest=0.03):
         assert path.read_text(encoding="utf-8") in versions
-        assert session_mod.response_paths(folder) == [path, responses / "bob.toml"]
-        assert session_mod.read_response(path, qset).name == "Ann"
+        assert response_mod.response_paths(folder) == [path, responses / "bob.toml"]
+        assert response_mod.read_response(path, qset).name == "Ann"
         new = set(_temp_files(folder)) - leftovers  # this kill left a temp file: it landed mid-write
         torn, leftovers = torn + bool(new), leftovers | new
         if round_ + 1 >= MAX_KILLS or (round_ + 1 >= KILLS and torn >= TORN):
@@ -224,7 +225,7 @@ def test_temp_and_hidden_files_are_never_taken_for_responses(cli, tmp_path: Path
     torn = _response_text("Mallory", 0, "Half-written")[:40]
     for leftover in (".ann.toml.k3j2_x9.tmp", ".mallory.toml", "mallory.toml.tmp", "mallory.toml~", ".#mallory.toml"):
         (responses / leftover).write_text(torn, encoding="utf-8")
-    assert session_mod.response_paths(folder) == [responses / "ann.toml"]
+    assert response_mod.response_paths(folder) == [responses / "ann.toml"]
     result = cli("merge", folder)
     assert result.exit_code == 0, result.stderr
     assert read(folder / "record.toml")["participant_count"] == 1
@@ -264,7 +265,7 @@ def test_killed_while_merging_leaves_the_old_record_or_the_new_one(
         assert text in whole
         assert record_mod.load_record(folder / "record.toml")["participant_count"] == 3
         assert carl.read_text(encoding="utf-8") in carl_versions
-        assert session_mod.response_paths(folder) == everyone
+        assert response_mod.response_paths(folder) == everyone
         new = set(folder.glob(".record.toml.*.tmp")) - leftovers  # this kill landed mid-write of the record
         torn, leftovers = torn + bool(new), leftovers | new
         if round_ + 1 >= MAX_KILLS or (round_ + 1 >= KILLS and torn >= TORN):

@@ -10,6 +10,8 @@ from conftest import read, write_answers
 
 from postmortem import session as session_mod
 
+from postmortem import response as response_mod
+
 PROJECT = "Colorado office compliance rollout"
 
 
@@ -163,7 +165,7 @@ def test_anonymous_session_commit_names_nobody_but_the_committer(cli, tmp_path: 
     assert session_mod.load_session(repo / "retro").anonymous
     assert message(repo) == "postmortem: an anonymous response"
     (response,) = [f for f in committed_files(repo) if f.startswith("retro/responses/")]
-    assert session_mod.is_token(Path(response).stem)
+    assert response_mod.is_token(Path(response).stem)
     commit = git(repo, "show", "--format=%B", "HEAD")  # message and every committed line
     assert "Rosalind" not in commit and "Okafor" not in commit
     # What anonymity cannot cover: git records who committed (docs/guarantees.md, "Anonymity").

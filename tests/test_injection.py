@@ -27,7 +27,8 @@ from hypothesis import strategies as st
 from postmortem import answers as answers_mod
 from postmortem import escape
 from postmortem import grouping, merge, questionsets, render, store
-from postmortem.session import Response, Session
+from postmortem.session import Session
+from postmortem.response import Response
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -496,7 +496,7 @@ def test_a_backslash_inside_a_line_or_in_a_name_is_kept_as_typed(tmp_path: Path)
 def test_an_action_type_starts_on_skip_so_enter_alone_records_none() -> None:
     """The type of an action item (incident set) is optional, like a rating: Enter alone is Skip."""
     from postmortem import interview, questionsets
-    from postmortem.session import Response
+    from postmortem.response import Response
 
     question = next(q for q in questionsets.load("incident").questions if q.types)
     assert question.fields == ("owner", "type")

@@ -28,6 +28,7 @@ from conftest import Cli, write_answers
 from postmortem import record as record_mod
 from postmortem import render as render_mod
 from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem import store
 
 PEOPLE = ("Ann", "Bob", "Cy", "Dee", "Eve", "Fay", "Gus")
@@ -105,8 +106,8 @@ class RecordLife(RuleBasedStateMachine):
         """An interview stopped half-way: a draft, which merge leaves out."""
         if name in self.answered or name in self.drafts:
             return
-        draft = session_mod.Response(name, "", {"improvements": [{"text": t} for t in improvements]}, done=["went_well"])
-        session_mod.save_response(self.folder, draft)
+        draft = response_mod.Response(name, "", {"improvements": [{"text": t} for t in improvements]}, done=["went_well"])
+        response_mod.save_response(self.folder, draft)
         self.drafts.add(name)
 
     @precondition(lambda self: self.merged)
@@ -247,7 +248,7 @@ class RecordLife(RuleBasedStateMachine):
         answers_to = {i.casefold(): item_id for item_id, item in actions.items() for i in (item_id, *item.get("former_ids", []))}
         counted: dict[str, int] = {}
         uncounted = 0
-        for path in session_mod.response_paths(self.folder):
+        for path in response_mod.response_paths(self.folder):
             response = tomllib.loads(path.read_text(encoding="utf-8"))
             for action_id, dots in response.get("votes", {}).items():
                 target = answers_to.get(action_id.casefold())

@@ -2,7 +2,7 @@
 
 Each file goes through the very validators the other commands load it with, asked to list every
 problem instead of raising the first (errors.kept); a folder's responses are then checked together
-as merge checks them (session.folder_problems). Each problem carries its key path, and its line
+as merge checks them (response.folder_problems). Each problem carries its key path, and its line
 comes from the parser or from that key (keylines).
 """
 
@@ -17,9 +17,10 @@ from typing import Any
 from postmortem import questionsets, store
 from postmortem import record as record_mod
 from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem.errors import PostmortemError
 from postmortem.questionsets import QuestionSet
-from postmortem.session import Response
+from postmortem.response import Response
 
 SESSION, QUESTIONS, RECORD, RESPONSE = "session", "questions", "record", "response"
 
@@ -45,7 +46,7 @@ def _folder_files(folder: Path) -> list[tuple[str, Path]]:
     found = [(SESSION, folder / session_mod.SESSION_FILE)]
     if (folder / session_mod.QUESTIONS_FILE).exists():
         found.append((QUESTIONS, folder / session_mod.QUESTIONS_FILE))
-    found += [(RESPONSE, path) for path in session_mod.response_paths(folder)]
+    found += [(RESPONSE, path) for path in response_mod.response_paths(folder)]
     if (folder / session_mod.RECORD_FILE).exists():
         found.append((RECORD, folder / session_mod.RECORD_FILE))
     return found
@@ -75,7 +76,7 @@ def find(paths: Iterable[Path]) -> tuple[list[tuple[str | None, Path]], list[Pro
                 if session_mod.SESSION_FILE in names:
                     files += _folder_files(Path(root))
             if len(files) == before and path.name == session_mod.RESPONSES_DIR:  # `check retro/responses`
-                files += [(_kind_of(p), p) for p in session_mod.response_paths(path.parent)]
+                files += [(_kind_of(p), p) for p in response_mod.response_paths(path.parent)]
             if len(files) == before:
                 problems.append(Problem(str(path), None, f"no post-mortem here (no {session_mod.SESSION_FILE} in it or below)"))
         elif path.exists() or path.is_symlink():
@@ -141,7 +142,7 @@ def _check_response(path: Path, found: list[PostmortemError], folder: _Folder) -
     if folder.qset is None:  # the answers cannot be checked without the set; the rest can
         data = {k: v for k, v in data.items() if k != "answers"}
     before = len(found)
-    response = session_mod.parse_response(data, folder.qset or _PLACEHOLDER, path, dots=folder.dots, every=found)
+    response = response_mod.parse_response(data, folder.qset or _PLACEHOLDER, path, dots=folder.dots, every=found)
     if response.name and not any(err.key == ("name",) for err in found[before:]):
         folder.read.append((path, response))
 
@@ -174,7 +175,7 @@ def check(paths: Iterable[Path]) -> tuple[list[Problem], int]:
             found.append(PostmortemError("not a post-mortem file (postmortem.toml, questions.toml, record.toml or responses/*.toml)"))
         problems += [_problem(path, err) for err in found]
     for folder in folders.values():
-        problems += [_problem(err.path, err) for err in session_mod.folder_problems(folder.read)]
+        problems += [_problem(err.path, err) for err in response_mod.folder_problems(folder.read)]
     order = {name: index for index, name in enumerate(dict.fromkeys([*listed, *(p.file for p in problems)]))}
     ordered = sorted(dict.fromkeys(problems), key=lambda p: (order[p.file], p.line or 0))  # stable: same line keeps order
     return ordered, len(files)

@@ -689,6 +689,7 @@ def import_(
     """
     from postmortem import escape, importer
     from postmortem import session as session_mod
+    from postmortem import response as response_mod
 
     session = session_mod.load_session(directory)
     try:
@@ -700,7 +701,7 @@ def import_(
     for title in imported.ignored:
         _say(f"postmortem: warning: column {escape.plain(repr(title))} matches no question; ignored (--map it to one)")
     paths = importer.write(session, imported)
-    where = session_mod.responses_dir(directory)
+    where = response_mod.responses_dir(directory)
     _say(f"Imported {len(paths)} response(s) from {escape.plain(str(export))} into {where}.")
     if session.anonymous:
         _say("Each is filed under a new random token, so importing this export again would add its rows again.")

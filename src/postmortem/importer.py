@@ -26,10 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from postmortem import respond
-from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem.errors import PostmortemError, about
 from postmortem.questionsets import QuestionSet
-from postmortem.session import Response, Session
+from postmortem.session import Session
+from postmortem.response import Response
 
 MAX_BYTES = 20 * 1024 * 1024
 SAMPLE = 64 * 1024  # of the text, to find its delimiter
@@ -274,17 +275,17 @@ def _response(session: Session, qset: QuestionSet, row: list[str], columns: dict
     data: dict[str, Any] = {"answers": answers}
     if session.anonymous:  # no name or role is kept, and the token is random: one made from the row's
         # cells could be found again from a colleague's name, e-mail and the hour they answered
-        name, role = session_mod.new_token(), ""
+        name, role = response_mod.new_token(), ""
     else:
         name, role = cells.get(NAME, "").strip(), cells.get(ROLE, "").strip()
         if not name:
             raise PostmortemError(f"the name column {by_question[NAME]!r} is empty")
     response = respond.from_answers(data, qset, str(path), name, role)
     if not session.anonymous:
-        session_mod.find_response(session.folder, response.name, qset)  # another person's file under that name: an error
+        response_mod.find_response(session.folder, response.name, qset)  # another person's file under that name: an error
     return response
 
 
 def write(session: Session, imported: Imported) -> list[Path]:
     """Write every imported response (each atomically, as `start --answers` does)."""
-    return [session_mod.save_response(session.folder, response) for response in imported.responses]
+    return [response_mod.save_response(session.folder, response) for response in imported.responses]

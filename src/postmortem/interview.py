@@ -16,7 +16,7 @@ from postmortem import answers as answers_mod
 from postmortem.errors import PostmortemError
 from postmortem.escape import plain
 from postmortem.questionsets import Question, QuestionSet
-from postmortem.session import Response
+from postmortem.response import Response
 
 SKIP = "Skip"
 LIST_KINDS = ("items", "people", "scores", "events")

@@ -14,7 +14,8 @@ from postmortem.answers import same_wording
 from postmortem import grouping, store
 from postmortem import record as record_mod
 from postmortem.questionsets import Question, QuestionSet
-from postmortem.session import Response, Session
+from postmortem.session import Session
+from postmortem.response import Response
 
 ACTION_PREFIX = "A"
 # Incident facts: question ids that, when a set has them, become the record's [incident] table.

@@ -53,11 +53,12 @@ def merge_folder(folder: Path, history: Iterable[Path] = ()) -> Merged:
     from postmortem import merge as merge_mod
     from postmortem import record as record_mod
     from postmortem import session as session_mod
+    from postmortem import response as response_mod
     from postmortem.progress import track
 
     session = session_mod.load_session(folder)
     qset = session.question_set()
-    responses = session_mod.read_responses(session, track=track)
+    responses = response_mod.read_responses(session, track=track)
     record_path = folder / session_mod.RECORD_FILE
     found, unreadable = followup.earlier_records(folder, session.project, session.date, list(history))
     carried = followup.carried_over(found, folder)

@@ -30,7 +30,7 @@ import itertools
 
 if TYPE_CHECKING:
     from postmortem.questionsets import Question
-    from postmortem.session import Response
+    from postmortem.response import Response
 
 KINDS = ("tangible", "blame")
 MIN_WORDS = 4
@@ -298,17 +298,17 @@ def enabled(setting: bool | list[str], no_nudges: bool = False) -> frozenset[str
 
 def participant_names(folder: Path) -> list[str]:
     """Names in the response files of the folder; an unreadable file is skipped, not an error here."""
-    from postmortem import session as session_mod
+    from postmortem import response as response_mod
     from postmortem import store
     from postmortem.errors import PostmortemError
 
     names = []
-    for path in session_mod.response_paths(folder):
+    for path in response_mod.response_paths(folder):
         try:
             name = store.read_toml(path).get("name")
         except PostmortemError:
             continue
-        if isinstance(name, str) and name.strip() and not session_mod.is_token(name.strip()):  # anonymous: a token
+        if isinstance(name, str) and name.strip() and not response_mod.is_token(name.strip()):  # anonymous: a token
             names.append(name.strip())
     return names
 

@@ -8,10 +8,12 @@ from typing import Any
 
 from postmortem import answers as answers_mod
 from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem import store
 from postmortem.errors import Interrupted, PostmortemError, about
 from postmortem.questionsets import QuestionSet
-from postmortem.session import Response, Session
+from postmortem.session import Session
+from postmortem.response import Response
 
 ANSWER_KEYS = ("schema_version", "name", "role", "answers", "agreements")
 
@@ -31,7 +33,7 @@ def from_answers(data: dict[str, Any], qset: QuestionSet, source: str, name: str
             raise PostmortemError("role must be a string", key=("role",))
         checked = answers_mod.check_answers(qset, data.get("answers", {}))
         agreements = answers_mod.check_agreements(data.get("agreements", []))
-        given_name = session_mod.check_name(given_name)
+        given_name = response_mod.check_name(given_name)
     return Response(
         given_name, given_role.strip(), checked, complete=True, done=[q.id for q in qset.questions], agreements=agreements
     )
@@ -50,7 +52,7 @@ def interview(
 
     qset = session.question_set()
     folder = session.folder
-    response = session_mod.find_response(folder, name, qset)
+    response = response_mod.find_response(folder, name, qset)
     path = folder / session_mod.RESPONSES_DIR / f"{session_mod.slugify(name)}.toml"
     editing = response is not None and response.complete
     if tell is not None and response is not None:
@@ -64,11 +66,11 @@ def interview(
     elif not response.role:
         response.role = interview_mod.ask_text("Your role on this project", instruction="(for example: QA lead)")
     try:
-        session_mod.save_response(folder, response)
+        response_mod.save_response(folder, response)
         nudge = nudges_mod.for_interview(folder, session.invited, session.nudges, no_nudges) or None
         in_force = agreements.to_ask(folder, session.project, session.date)
         ask = interview_mod.edit if editing else interview_mod.run
-        ask(qset, response, lambda r: session_mod.save_response(folder, r), nudge, in_force)
+        ask(qset, response, lambda r: response_mod.save_response(folder, r), nudge, in_force)
     except (KeyboardInterrupt, EOFError):
         raise Interrupted(f"Stopped. Your answers so far are saved in {path}; run the same command to continue.") from None
     return path, response
@@ -83,12 +85,12 @@ def ask_name(session: Session, tell: Callable[[str], None]) -> str:
         owner = _other_owner(session.folder, name)
         if owner is None:
             return name
-        tell(f"postmortem: {session_mod.name_taken(session.folder, name, owner).detail}")
+        tell(f"postmortem: {response_mod.name_taken(session.folder, name, owner).detail}")
 
 
 def _other_owner(folder: Path, name: str) -> str | None:
     """The name of someone else whose response file this name would use, if any."""
-    path = session_mod.responses_dir(folder) / f"{session_mod.slugify(name)}.toml"
+    path = response_mod.responses_dir(folder) / f"{session_mod.slugify(name)}.toml"
     if not path.exists() and not path.is_symlink():
         return None
     owner = store.read_toml(path).get("name")

@@ -4,7 +4,7 @@ Built on Starlette (routing, forms, responses) run by uvicorn; imported only by 
 command. Every page sits under one of two random secrets, `/<participant secret>/...` and
 `/<facilitator secret>/...`; any other path is 403. A participant's answers go through the
 checks of `start --answers` (answers.check_answers, respond.from_answers) and are written by
-session.save_response, so a browser answer and a terminal answer are the same file.
+response.save_response, so a browser answer and a terminal answer are the same file.
 
 Security: a CSRF token (an HMAC of the page, with a key made at start) on every form, a request
 size limit, Jinja autoescape for every participant text, a Content-Security-Policy with no inline
@@ -26,10 +26,12 @@ from typing import Any
 from postmortem import answers as answers_mod
 from postmortem import nudges as nudges_mod
 from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem.errors import PostmortemError
 from postmortem.questionsets import EVENT_FIELDS, PEOPLE_FIELDS, Question, QuestionSet
 from postmortem.resources import templates_dir
-from postmortem.session import Response, Session
+from postmortem.session import Session
+from postmortem.response import Response
 
 MAX_BODY = 1024 * 1024  # a response file may not be larger either
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
@@ -58,7 +60,7 @@ _AGREED_KEY = re.compile(r"^agreed:(\d{1,4}):(text|outcome|note)$")  # no questi
 def check_writable(folder: Path) -> Session:
     """The folder's session, once it is clear that answers can be written there (else an error)."""
     session = session_mod.load_session(folder)
-    directory = session_mod.responses_dir(folder)
+    directory = response_mod.responses_dir(folder)
     try:
         directory.mkdir(exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=directory, prefix=".serve-check.", suffix=".tmp"):
@@ -336,10 +338,10 @@ def create_app(folder: Path, keys: Keys) -> Any:
             raise HTTPException(403, "This personal link is not valid: start again from the participants' link.")
         session = session_mod.load_session(folder)
         qset = session.question_set()
-        path = session_mod.responses_dir(folder) / f"{slug}.toml"
+        path = response_mod.responses_dir(folder) / f"{slug}.toml"
         if not path.is_file():
             raise HTTPException(404, "There is no response under this link any more: start again from the participants' link.")
-        return session, qset, session_mod.read_response(path, qset)
+        return session, qset, response_mod.read_response(path, qset)
 
     def actions_for_vote(response: Response) -> list[dict[str, Any]]:
         if not response.complete or not (folder / session_mod.RECORD_FILE).exists():
@@ -377,17 +379,17 @@ def create_app(folder: Path, keys: Keys) -> Any:
         qset = session.question_set()
         if session.anonymous:
             if form.get("action") == "resume":
-                return session_mod.token_for(folder, form.get("token", "").strip() or None, new=False), ""
-            response = Response(session_mod.new_token(), "")
+                return response_mod.token_for(folder, form.get("token", "").strip() or None, new=False), ""
+            response = Response(response_mod.new_token(), "")
         else:
             name = form.get("name", "").strip()
             if not name:
                 return None, "Please give your name."
-            existing = session_mod.find_response(folder, name, qset)  # the same name resumes; another's is an error
+            existing = response_mod.find_response(folder, name, qset)  # the same name resumes; another's is an error
             if existing is not None:
                 return existing.slug, ""
             response = Response(name, form.get("role", "").strip())
-        session_mod.save_response(folder, response)
+        response_mod.save_response(folder, response)
         return response.slug, ""
 
     async def start_post(request: Request) -> Any:
@@ -429,13 +431,13 @@ def create_app(folder: Path, keys: Keys) -> Any:
                 kept = {q.id: valid.get(q.id, response.answers.get(q.id) if q.id in errors else None) for q in qset.questions}
                 draft = Response(response.name, role, {k: v for k, v in kept.items() if v is not None}, votes=response.votes, agreements=agreed)
                 draft.done = list(draft.answers)
-                session_mod.save_response(folder, draft)
+                response_mod.save_response(folder, draft)
             if errors or found:
                 return "again", {"answers": raw, "errors": errors, "nudges": found, "seen": seen, "role": role, "said": said}
             return "saved", "draft"
         complete = respond.from_answers({"answers": raw, "agreements": said}, qset, "the form", response.name, role)
         complete.votes = response.votes
-        session_mod.save_response(folder, complete)
+        response_mod.save_response(folder, complete)
         return "saved", "submitted"
 
     async def person_post(request: Request) -> Any:

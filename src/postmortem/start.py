@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from postmortem import session as session_mod
+
+from postmortem import response as response_mod
 from postmortem.errors import PostmortemError
 
 Tell = Callable[[str], None]
@@ -118,7 +120,7 @@ def _from_file(request: Request, existing: bool, private: bool, when: dt.date | 
     if session is None:
         session = _create(request, _project(request), request.format or "classic", when, tell)
     _set_up(request.folder, request.invite, due_by, tell)
-    path = session_mod.save_response(request.folder, response)
+    path = response_mod.save_response(request.folder, response)
     whose = "your" if private else f"{plain(response.name)}'s"
     tell(f"Saved {whose} answers in {path}.")
     if request.commit:
@@ -164,7 +166,7 @@ def _token(request: Request, tell: Tell) -> str:
     """The token this anonymous response is filed under (in place of a name), and how to keep it."""
     from postmortem.escape import shell
 
-    chosen = session_mod.token_for(request.folder, request.token)
+    chosen = response_mod.token_for(request.folder, request.token)
     ignored = "name and role are" if request.role else "name is"
     if request.token is None:
         folder = shell(str(request.folder))

@@ -12,6 +12,7 @@ from typing import Any
 
 from postmortem import escape
 from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem.errors import PostmortemError
 
 ANSWERED, DRAFT, DUE = "answered", "draft", "due"
@@ -39,9 +40,9 @@ def collect(folder: Path) -> dict[str, Any]:
     people: list[dict[str, Any]] = []
     problems: list[dict[str, Any]] = []
     responses = []
-    for path in session_mod.response_paths(folder):
+    for path in response_mod.response_paths(folder):
         try:
-            response = session_mod.read_response(path, qset, dots=session.dots)
+            response = response_mod.read_response(path, qset, dots=session.dots)
         except PostmortemError as err:
             problems.append({"file": str(err.path or path), "line": err.line, "problem": err.detail})
             continue

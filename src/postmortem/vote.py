@@ -15,8 +15,10 @@ from typing import Any
 from postmortem import escape
 from postmortem import record as record_mod
 from postmortem import session as session_mod
+from postmortem import response as response_mod
 from postmortem.errors import PostmortemError
-from postmortem.session import Response, Session
+from postmortem.session import Session
+from postmortem.response import Response
 
 _PAIR = re.compile(r"^([^=]+)=(.*)$")
 
@@ -109,17 +111,17 @@ def voter(session: Session, name: str | None, token: str | None) -> Response:
     if session.anonymous:
         if name is not None:
             raise PostmortemError("this post-mortem is anonymous: vote with the token you were given (--token), not a name")
-        who = session_mod.token_for(session.folder, token, new=False)
+        who = response_mod.token_for(session.folder, token, new=False)
     else:
         if token is not None:
             raise PostmortemError("--token is for anonymous post-mortems; give your --name")
         if name is None or not name.strip():
             raise PostmortemError("give your --name")
         who = name.strip()
-    response = session_mod.find_response(session.folder, who, qset)
+    response = response_mod.find_response(session.folder, who, qset)
     if response is None:
         raise PostmortemError(
-            f"{escape.plain(who)} has no response in {session_mod.responses_dir(session.folder)}: "
+            f"{escape.plain(who)} has no response in {response_mod.responses_dir(session.folder)}: "
             f"only participants vote, so answer first (postmortem start {escape.shell(str(session.folder))})"
         )
     if not response.complete:
@@ -133,7 +135,7 @@ def voter(session: Session, name: str | None, token: str | None) -> Response:
 def cast(session: Session, response: Response, votes: dict[str, int]) -> Path:
     """Store votes in the voter's own response file, replacing any they cast before."""
     response.votes = dict(votes)
-    return session_mod.save_response(session.folder, response)
+    return response_mod.save_response(session.folder, response)
 
 
 def ask(available: list[dict[str, Any]], dots: int, previous: dict[str, int]) -> dict[str, int]:
@@ -191,7 +193,7 @@ def _count(session: Session, items: list[dict[str, Any]], responses: list[Respon
     The one rule of what counts: a dot counts when its voter's response is finished (merge leaves
     drafts out) and it names an action of the record, by its id or by the id of an action `move`
     folded into it (`former_ids`). (A response spending more dots than the session gives is refused
-    when it is read: session.parse_response.)"""
+    when it is read: response.parse_response.)"""
     actions = {
         action_id.casefold(): item
         for item in items
@@ -206,7 +208,7 @@ def _count(session: Session, items: list[dict[str, Any]], responses: list[Respon
             if why is None:
                 totals[id(item)] += number
             elif number:
-                where = session_mod.responses_dir(session.folder) / f"{response.slug}.toml"
+                where = response_mod.responses_dir(session.folder) / f"{response.slug}.toml"
                 uncounted.append(f"{number} dot(s) for {action_id} in {where} not counted: {why}")
     return totals, uncounted
 
@@ -214,7 +216,7 @@ def _count(session: Session, items: list[dict[str, Any]], responses: list[Respon
 def standings(session: Session, available: list[dict[str, Any]]) -> str:
     """The dots each open action has so far, from every finished response (merge has yet to count
     the newest), most first: shown to a voter once they have voted."""
-    responses = session_mod.read_responses(session)
+    responses = response_mod.read_responses(session)
     totals, _ = _count(session, available, responses)
     shown = sorted((item for item in available if not closed(item)), key=lambda item: -totals[id(item)])
     return ", ".join(f"{item['id']} {totals[id(item)]}" for item in shown)
