@@ -94,7 +94,7 @@ def test_merge_never_reads_through_a_symlinked_response(cli, tmp_path: Path, out
 
 
 def test_a_responses_folder_that_is_a_symlink_is_never_written_or_read(cli, tmp_path: Path, outside: Path) -> None:
-    """Found by this test: `responses` linked to another folder took the answers there (fixed in session.py)."""
+    """Found by this test: `responses` linked to another folder took the answers there (fixed in response.py)."""
     folder = tmp_path / "retro"
     assert answer(cli, folder, "Bob").exit_code == 0
     (folder / "responses" / "bob.toml").rename(outside / "bob.toml")
