@@ -7,9 +7,10 @@ from pathlib import Path
 from conftest import read, write_answers
 
 
-def team(cli, tmp_path: Path) -> Path:
+def team(cli, tmp_path: Path, printer_owner: str = "Dave Kowalski") -> Path:
+    """A merged post-mortem with two actions: the printer slot (printer_owner's) and Ann's checklist."""
     folder = tmp_path / "pm"
-    answers = {"improvements": [{"text": "Book the printer slot a week ahead", "owner": "Dave Kowalski"},
+    answers = {"improvements": [{"text": "Book the printer slot a week ahead", "owner": printer_owner},
                                 {"text": "One shared checklist for the open day", "owner": "Ann"}]}
     assert cli("start", folder, "--project", "School open day", "--answers", write_answers(tmp_path, "Ann", answers)).exit_code == 0
     assert cli("merge", folder).exit_code == 0
@@ -24,11 +25,7 @@ def test_actions_owner_finds_a_person_by_any_part_of_their_name_in_any_case(cli,
 
 
 def test_actions_owner_matches_whole_words_not_pieces_of_them(cli, tmp_path: Path) -> None:
-    folder = tmp_path / "pm"
-    answers = {"improvements": [{"text": "Book the printer slot a week ahead", "owner": "Joanne Hanna"},
-                                {"text": "One shared checklist for the open day", "owner": "Ann"}]}
-    assert cli("start", folder, "--project", "Open day", "--answers", write_answers(tmp_path, "Ann", answers)).exit_code == 0
-    assert cli("merge", folder).exit_code == 0
+    folder = team(cli, tmp_path, printer_owner="Joanne Hanna")
     result = cli("actions", folder, "--owner", "ANN", "--json")
     assert result.exit_code == 0 and "shared checklist" in result.stdout and "printer slot" not in result.stdout
     assert "printer slot" in cli("actions", folder, "--owner", "hanna", "--json").stdout

@@ -218,7 +218,8 @@ def start(
 
     start_mod.run(
         start_mod.Request(
-            directory, project, format, date, name, role, answers, no_input, no_nudges, commit, tuple(invite or ()), anonymous, token, deadline
+            folder=directory, project=project, format=format, date=date, name=name, role=role, answers=answers, no_input=no_input,
+            no_nudges=no_nudges, commit=commit, invite=tuple(invite or ()), anonymous=anonymous, token=token, deadline=deadline,
         ),
         tell=_say,
     )

@@ -7,6 +7,7 @@ import datetime as dt
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,7 +155,7 @@ def folder_problems(read: list[tuple[Path, Response]]) -> list[PostmortemError]:
     return found
 
 
-def read_responses(session: Session, *, track=None) -> list[Response]:  # type: ignore[no-untyped-def]
+def read_responses(session: Session, *, track: Callable[[list[Path], int, str], Iterable[Path]] | None = None) -> list[Response]:
     """Every response file of the session, read and checked as merge reads them (see
     folder_problems); track(paths, count, label) may wrap the reading in a progress bar."""
     qset, paths = session.question_set(), response_paths(session.folder)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from postmortem.response import Response
 _PAIR = re.compile(r"^([^=]+)=(.*)$")
 
 
-def run(folder: Path, name: str | None, token: str | None, votes: str | None, tell) -> None:  # type: ignore[no-untyped-def]
+def run(folder: Path, name: str | None, token: str | None, votes: str | None, tell: Callable[[str], None]) -> None:
     """`postmortem vote`: the dots given with votes (A1=2,A3=1), or asked for on the terminal
     (with the voter's name or token when neither is given), saved in the voter's response."""
     session = session_mod.load_session(folder)
