@@ -101,3 +101,25 @@ def test_escape_sequences_never_reach_the_terminal(cli, tmp_path: Path) -> None:
     result = cli("history", tmp_path)
     assert "\x1b" not in result.stdout and "\x07" not in result.stdout
     assert "(2 post-mortems)" in result.stdout
+
+
+def test_the_program_ends_at_once_with_all_its_output(cli, tmp_path: Path) -> None:
+    """After a command over many files the program ends without tearing down its objects
+    (cli.main): what it printed is all there, through a pipe, with the exit code it meant."""
+    import subprocess
+    import sys
+
+    three(cli, tmp_path)
+    for long in (tmp_path / "long", tmp_path / "longer"):  # 120 long themes in both
+        answer(cli, long, f"Notes of {long.name}", "2026-06-01", "Bea", {"went_well": [f"Point {n} " + "x" * 900 for n in range(120)]})
+        assert cli("merge", long).exit_code == 0
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "record.toml").write_text("schema_version = 1\nproject = 3\n", encoding="utf-8")
+    expected = cli("history", tmp_path, "--json")
+    program = subprocess.run([sys.executable, "-m", "postmortem", "history", str(tmp_path), "--json"], capture_output=True, text=True, timeout=60)
+    assert len(program.stdout) > 100_000  # more than a pipe holds at once
+    assert program.stdout == expected.stdout and json.loads(program.stdout)["themes"]
+    assert program.returncode == expected.exit_code == 2 and "project" in program.stderr
+    merged = subprocess.run([sys.executable, "-m", "postmortem", "merge", str(long)], capture_output=True, text=True, timeout=60)
+    assert merged.returncode == 0, merged.stderr
+    assert "Point 119" in (long / "record.toml").read_text(encoding="utf-8")

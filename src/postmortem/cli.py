@@ -152,12 +152,17 @@ def _handled() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+_worked_in_bulk = False  # a command of _bulk ran: main ends the process without tearing down its heap
+
+
 @contextmanager
 def _bulk() -> Iterator[None]:
     """No cyclic garbage collection while a command works through many files (merge, render,
     publish, check, actions, history). They build millions of small containers and no reference
     cycles to speak of, and CPython's collector would rescan every one of them each time the heap
     grows by a quarter: a fifth of the time of a 10,000-response merge, with no memory saved."""
+    global _worked_in_bulk
+    _worked_in_bulk = True
     gc.disable()
     try:
         yield
@@ -709,4 +714,19 @@ def import_(
 
 
 def main() -> None:
-    app(prog_name="postmortem")
+    """The `postmortem` program. After a command that read many files it ends at once, output
+    flushed, without freeing its objects one by one: the system takes the memory back in one go,
+    where tearing down the heap took a quarter of a second of `history` over 1,000 records. Every
+    file such a command writes is written and closed (atomically) before it returns."""
+    try:
+        app(prog_name="postmortem")
+    except SystemExit as end:
+        if not _worked_in_bulk:
+            raise
+        code = end.code if isinstance(end.code, int) else 0 if end.code is None else 1
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # the reader went away, or the stream is closed
+                pass
+        os._exit(code)
