@@ -163,7 +163,6 @@ def test_the_synonym_table_is_data_the_user_can_extend(tmp_path: Path, monkeypat
         grouping.forget()
 
 
-@pytest.mark.slow
 def test_a_large_post_mortem_groups_only_near_identical_wordings() -> None:
     assert grouping.threshold(50) == grouping.LOOSE
     assert grouping.threshold(10_000) == grouping.STRICT
@@ -178,6 +177,8 @@ def test_a_large_post_mortem_groups_only_near_identical_wordings() -> None:
               "The kickoff meeting slowed everyone down before the next release at the branch",  # one word swapped
               "The kickoff meeting slowed everyone down before the next release at headquarters during busy season"]  # a phrase added
     assert group(longer + filler)[0] == [0, 1]
+    said_by_three = [longer[0]] * 3 + [longer[1]]  # a word dropped from what three people said: 0.95 * 3 / 3 rounds below 0.95
+    assert group(said_by_three + filler)[0] == [0, 1, 2, 3]
 
 
 def test_suggestions_name_the_nearest_wordings_not_joined() -> None:
@@ -253,3 +254,14 @@ def test_a_broken_synonym_table_is_one_error_naming_file_and_line(tmp_path: Path
     finally:
         monkeypatch.undo()
         grouping.forget()
+
+
+def test_a_form_filled_in_thousands_of_times_is_compared_in_linear_time() -> None:
+    """Texts one word apart from thousands of others ("Ticket 17 was closed late") are each
+    another point; only a text one word shorter or longer than them is compared with them all."""
+    form = [f"Ticket {n} was closed late by the support desk" for n in range(3000)]
+    meanings = [grouping.meaning(text) for text in [*form, "Ticket was closed late by the support desk"]]
+    compared = grouping._Compare(meanings).candidates()
+    assert len(compared) < 4 * len(meanings)  # every pair would be 4.5 million
+    assert all(len(members) == 1 for members in group(form))
+    assert group([*form, "Ticket 12 was closed late by the support desk!"])[12] == [12, 3000]

@@ -53,6 +53,7 @@ ONE_MORE = 5  # texts sharing this many words, one of which says one word more, 
 SWAP = 2  # a word swapped for another keeps texts with at most this many other words in common apart
 DETAILS = 4  # words each of two texts says and the other does not, from which they make two points
 RARE = 10  # a word used by at most this many answers is evidence that two texts make one point
+CROWD = 50  # texts one word apart from this many others are compared only with those one word shorter or longer
 _MAX_WORDS_FOR_KEYS = 30  # longer texts are looked up by all their words only, not with one left out
 _MAX_PHRASE = 4  # words in the longest synonym or party
 _TYPO, _TYPO_LENGTH = 80, 5  # rapidfuzz ratio from which two words this long are the same word misspelt
@@ -494,9 +495,11 @@ class _Compare:
         A key is the sum of its words' hashes: a sum that happens to be equal only adds a pair."""
         first: dict[int | str, int] = {}  # each key: the first text that has it
         more: dict[int | str, list[int]] = defaultdict(list)  # and the others, for the keys of several texts
+        wholes = []  # each text's key of all its words
         for i, read in enumerate(self.meanings):
             hashes = [hash(w) for w in read.words]
             whole = sum(hashes)
+            wholes.append(whole)
             keys: list[int | str] = [whole, *(whole - one for one in hashes)] if 4 <= len(hashes) <= _MAX_WORDS_FOR_KEYS else [whole]
             if not self.strict:
                 keys += [word for word in read.words if self.frequency[word] <= RARE]
@@ -505,7 +508,15 @@ class _Compare:
                     more[key].append(i)
         pairs: set[tuple[int, int]] = set()
         for key, nodes in more.items():
-            pairs.update(combinations(sorted({first[key], *nodes}), 2))
+            nodes = sorted({first[key], *nodes})
+            if len(nodes) <= CROWD:
+                pairs.update(combinations(nodes, 2))
+                continue
+            # Many texts one word apart: a form filled in ("Ticket 1 was late", "Ticket 2 ..."). A word
+            # swapped makes another point, so only the texts saying one word more or less than the
+            # others are compared, and the comparing stays linear.
+            for shorter in (i for i in nodes if wholes[i] == key):
+                pairs.update((min(shorter, j), max(shorter, j)) for j in nodes if j != shorter)
         return pairs
 
 
@@ -609,6 +620,7 @@ def _average_linkage(links: list[dict[int, float]], sizes: list[int], bar: float
     """Each node's cluster (a node index): clusters joined while their average similarity is at
     least bar, most alike first; a link of -inf (never group) keeps two clusters apart."""
     sizes = list(sizes)
+    bar -= 1e-9  # an average of similarities of exactly the bar, weighted by people (0.95 * 3 / 3), rounds below it
     heap = [(-total / (sizes[i] * sizes[j]), i, j) for i, near in enumerate(links) for j, total in near.items() if i < j]
     heap = [entry for entry in heap if -entry[0] >= bar]
     heapq.heapify(heap)
