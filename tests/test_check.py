@@ -163,7 +163,7 @@ def test_record_problems_and_duplicate_id(cli, tmp_path: Path) -> None:
     ]
 
 
-def test_a_session_naming_an_unknown_format(cli, tmp_path: Path) -> None:
+def test_a_session_naming_an_unknown_question_set(cli, tmp_path: Path) -> None:
     folder = make(cli, tmp_path / "pm", merged=False)
     (folder / "questions.toml").unlink()
     session = (folder / "postmortem.toml").read_text(encoding="utf-8")
@@ -171,7 +171,7 @@ def test_a_session_naming_an_unknown_format(cli, tmp_path: Path) -> None:
     result = cli("check", folder)
     assert result.exit_code == 1
     line = session.splitlines().index('format = "classic"') + 1
-    assert result.stdout.startswith(f"{folder / 'postmortem.toml'}:{line}: format: unknown format 'nosuch'")
+    assert result.stdout.startswith(f"{folder / 'postmortem.toml'}:{line}: format: unknown question set 'nosuch'")
 
 
 def test_paths_that_are_not_post_mortems(cli, tmp_path: Path) -> None:

@@ -86,10 +86,10 @@ def test_malformed_response_stops_merge_before_writing(cli, tmp_path: Path) -> N
     assert not (tmp_path / "pm" / "record.toml").exists()
 
 
-def test_unknown_format_lists_the_known_ones(cli, tmp_path: Path) -> None:
+def test_an_unknown_question_set_lists_the_known_ones(cli, tmp_path: Path) -> None:
     result = start(cli, tmp_path / "pm", "Ann", {}, "--format", "nope")
     assert result.exit_code == 2
-    assert "unknown format 'nope'" in result.stderr and "classic" in result.stderr and "internal-service" in result.stderr
+    assert "unknown question set 'nope'" in result.stderr and "classic" in result.stderr and "internal-service" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["../../x", "CON", "Ann/Lee", "🦊", "..", "a" * 300, "nul.txt"])
@@ -286,14 +286,14 @@ def test_formats_lists_every_set_and_shows_one_in_full(cli) -> None:
     incident = cli("formats", "incident").stdout
     assert "   fields: owner, type" in incident and "   types: prevent, mitigate, process, other" in incident
     result = cli("formats", "nope")
-    assert result.exit_code == 2 and "known formats: " in result.stderr
+    assert result.exit_code == 2 and "known question sets: " in result.stderr
 
 
 def test_user_sets_folder_and_the_session_copy(cli, tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("POSTMORTEM_CONFIG_DIR", str(tmp_path / "config"))
-    formats = tmp_path / "config" / "formats"
-    formats.mkdir(parents=True)
-    own = formats / "release.toml"
+    own_sets = tmp_path / "config" / "formats"
+    own_sets.mkdir(parents=True)
+    own = own_sets / "release.toml"
     own.write_text('title = "Release"\ndescription = "After a release."\n[[questions]]\nid = "keep"\nkind = "items"\n'
                    'prompt = "Keep?"\nhelp = "e.g. \\"notes\\""\n', encoding="utf-8")
     assert any(line.startswith("release ") and "After a release." in line for line in cli("formats").stdout.splitlines())

@@ -23,7 +23,7 @@ from postmortem import session as session_mod
 from postmortem import response as response_mod
 from postmortem.questionsets import Question
 
-BUILT_IN = sorted(p.stem for p in questionsets.formats_dir().glob("*.toml"))
+BUILT_IN = sorted(p.stem for p in questionsets.builtin_dir().glob("*.toml"))
 
 
 def typed(question: Question) -> tuple[str, Any]:

@@ -32,7 +32,7 @@ FIELD_VALUES = {"owner": "Kim", "due": "2027-01-15", "instead": "Ask a day ahead
 
 
 def builtin_ids() -> list[str]:
-    return sorted(p.stem for p in questionsets.formats_dir().glob("*.toml"))
+    return sorted(p.stem for p in questionsets.builtin_dir().glob("*.toml"))
 
 
 def test_every_builtin_set_is_covered() -> None:
@@ -91,11 +91,11 @@ def headings(report: str) -> list[str]:
     return [line[3:] for line in report.splitlines() if line.startswith("## ")]
 
 
-@pytest.mark.parametrize("format_id", sorted(HEADINGS))
-def test_interviewed_through_the_prompts(cli, tmp_path: Path, format_id: str) -> None:
-    qset = questionsets.load(format_id)
+@pytest.mark.parametrize("set_id", sorted(HEADINGS))
+def test_interviewed_through_the_prompts(cli, tmp_path: Path, set_id: str) -> None:
+    qset = questionsets.load(set_id)
     folder = tmp_path / "pm"
-    args = ["start", str(folder), "--project", "P", "--format", format_id, "--name", "Ann", "--role", "QA", "--no-nudges"]
+    args = ["start", str(folder), "--project", "P", "--format", set_id, "--name", "Ann", "--role", "QA", "--no-nudges"]
     run = drive(args, "".join(keys_for(q) for q in qset.questions))
     assert_no_hang(run)
     assert run.code == 0, run.result.stderr
@@ -104,21 +104,21 @@ def test_interviewed_through_the_prompts(cli, tmp_path: Path, format_id: str) ->
     assert sorted(response["answers"]) == sorted(q.id for q in qset.questions)
     assert cli("merge", folder).exit_code == 0
     report = cli("render", folder).stdout
-    assert headings(report) == HEADINGS[format_id]
+    assert headings(report) == HEADINGS[set_id]
     for question in qset.questions:
         if question.kind in ("items", "text", "events"):
             assert label(question) in report
 
 
-@pytest.mark.parametrize("format_id", sorted(HEADINGS))
-def test_answered_from_a_file(cli, tmp_path: Path, format_id: str) -> None:
-    qset = questionsets.load(format_id)
+@pytest.mark.parametrize("set_id", sorted(HEADINGS))
+def test_answered_from_a_file(cli, tmp_path: Path, set_id: str) -> None:
+    qset = questionsets.load(set_id)
     folder = tmp_path / "pm"
     answers = write_answers(tmp_path, "Ann", {q.id: answer_for(q) for q in qset.questions})
-    result = cli("start", folder, "--project", "P", "--format", format_id, "--answers", answers)
+    result = cli("start", folder, "--project", "P", "--format", set_id, "--answers", answers)
     assert result.exit_code == 0, result.stderr
     assert cli("merge", folder).exit_code == 0
-    assert headings(cli("render", folder).stdout) == HEADINGS[format_id]
+    assert headings(cli("render", folder).stdout) == HEADINGS[set_id]
 
 
 def test_prompt_examples_name_nobody_from_the_worked_example() -> None:
@@ -130,3 +130,54 @@ def test_prompt_examples_name_nobody_from_the_worked_example() -> None:
         for question in questionsets.load(set_id).questions:
             assert not names.search(question.prompt + question.help), (set_id, question.id)
     assert not names.search(nudges.TANGIBLE_EXAMPLE)
+
+
+# The command line calls a question set a format (`start --format`, the `formats` command, the
+# `format` key, which `check` names as the key path of a problem); everything it prints says
+# question set otherwise (docs/question-sets.md).
+CLI_NAMES = re.compile(r"--format\b|\bpostmortem formats\b|:\d+: format: ")
+
+
+def format_as_a_noun(text: str) -> list[str]:
+    """Each "format" left in printed text once the command line's own names for a question set are taken out."""
+    text = re.sub(r"^ +formats +", "", text, flags=re.MULTILINE)  # the command, in the list `--help` prints
+    return re.findall(r"\bformats?\b", CLI_NAMES.sub("", " ".join(text.split())), re.IGNORECASE)
+
+
+def test_the_check_for_format_as_a_noun_finds_it() -> None:
+    """Control: the messages this program printed before are caught; its names for the option, command and key are not."""
+    assert format_as_a_noun("unknown format 'nope'; known formats: 4ls, classic") == ["format", "formats"]
+    assert format_as_a_noun("DATE  PROJECT  FORMAT  PEOPLE") == ["FORMAT"]
+    assert format_as_a_noun("pm/postmortem.toml:3: format: unknown question set 'x'; see `postmortem\n formats` or --format") == []
+    assert format_as_a_noun("Commands:\n  formats  List the question sets\n") == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("start", "{new}", "--project", "P", "--format", "nope", "--no-input"),
+        ("formats", "nope"),
+        ("check", "{unknown}"),
+        ("status", "{unknown}"),
+        ("history", "{merged}"),
+        ("render", "{merged}"),
+        ("--help",),
+        ("start", "--help"),
+        ("formats", "--help"),
+    ],
+    ids=lambda args: " ".join(a for a in args if "{" not in a),
+)
+def test_what_is_printed_says_question_set(cli, tmp_path: Path, args: tuple[str, ...]) -> None:
+    merged, unknown = tmp_path / "merged", tmp_path / "unknown"
+    answers = write_answers(tmp_path, "Ann", {"went_well": ["Clear scope"], "rating": 4})
+    assert cli("start", merged, "--project", "P", "--date", "2026-11-20", "--answers", answers).exit_code == 0
+    assert cli("merge", merged).exit_code == 0
+    assert cli("start", unknown, "--project", "P", "--no-input").exit_code == 0
+    (unknown / "questions.toml").unlink()  # the session names its set by id alone, as sessions made before copies did
+    session = unknown / "postmortem.toml"
+    session.write_text(session.read_text(encoding="utf-8").replace('format = "classic"', 'format = "nosuch"'), encoding="utf-8")
+    folders = {"new": tmp_path / "new", "merged": merged, "unknown": unknown}
+    result = cli(*(a.format(**folders) for a in args))
+    printed = result.stdout + result.stderr
+    assert "question set" in printed.casefold(), printed
+    assert format_as_a_noun(printed) == [], printed

@@ -17,7 +17,7 @@ from postmortem import cli, publish, record, render, trackers
 ROOT = typer.main.get_command(cli.app)
 CONTEXT = ROOT.context_class(ROOT, info_name="postmortem")
 COMMANDS = {name: ROOT.get_command(CONTEXT, name) for name in ROOT.list_commands(CONTEXT)}
-BUILT_IN_FORMATS = sorted(path.stem for path in (REPO / "templates" / "formats").glob("*.toml"))
+BUILT_IN_SETS = sorted(path.stem for path in (REPO / "templates" / "formats").glob("*.toml"))
 
 
 def params(kind: str = "") -> list[tuple[str, typer.core.TyperOption | typer.core.TyperArgument]]:
@@ -82,8 +82,8 @@ def test_choices_are_listed_and_completed_by_the_shell(command: str, flag: str, 
 
 def test_the_question_sets_are_listed_and_completed_by_the_shell() -> None:
     text = " ".join(option("start", "--format").help.split())
-    assert all(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text) for f in BUILT_IN_FORMATS), text
-    assert set(BUILT_IN_FORMATS) <= set(complete("start", "--format"))
+    assert all(re.search(rf"(?<![\w-]){re.escape(f)}(?![\w-])", text) for f in BUILT_IN_SETS), text
+    assert set(BUILT_IN_SETS) <= set(complete("start", "--format"))
 
 
 def complete(command: str, flag: str) -> list[str]:

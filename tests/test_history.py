@@ -8,10 +8,10 @@ from pathlib import Path
 from conftest import write_answers
 
 
-def answer(cli, folder: Path, project: str, date: str, name: str, answers: dict, fmt: str = "classic") -> None:
+def answer(cli, folder: Path, project: str, date: str, name: str, answers: dict, set_id: str = "classic") -> None:
     folder.parent.mkdir(parents=True, exist_ok=True)
     result = cli(
-        "start", folder, "--project", project, "--date", date, "--format", fmt, "--name", name,
+        "start", folder, "--project", project, "--date", date, "--format", set_id, "--name", name,
         "--answers", write_answers(folder.parent, name, answers),
     )
     assert result.exit_code == 0, result.output
@@ -35,7 +35,7 @@ def three(cli, root: Path) -> None:
     winter = root / "winter"
     answer(cli, winter, "Pantry app release", "2026-12-01", "Olu", {
         "stop": ["Unannounced drop-ins several times each day"], "start": ["Ship on Tuesdays"],
-    }, fmt="start-stop-continue")
+    }, set_id="start-stop-continue")
     assert cli("merge", winter).exit_code == 0
 
 
@@ -72,7 +72,7 @@ def test_history_table(cli, tmp_path: Path) -> None:
     result = cli("history", tmp_path)
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert lines[0].split() == ["DATE", "PROJECT", "FORMAT", "PEOPLE", "RATING", "ROTI", "OPEN", "DONE"]
+    assert lines[0].split() == ["DATE", "PROJECT", "QUESTION", "SET", "PEOPLE", "RATING", "ROTI", "OPEN", "DONE"]
     assert lines[1].split()[0] == "2026-12-01" and lines[3].split()[0] == "2026-04-01"
     assert lines[3].split()[-6:] == ["classic", "2", "2.5", "4.5", "1", "1"]
     assert lines[2].split()[-4:] == ["4.0", "—", "0", "0"]

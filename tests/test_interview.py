@@ -240,7 +240,7 @@ def test_rating_select(tmp_path: Path, keys: str, rating: int | None) -> None:
     assert answers["takeaways"] == FULL_ANSWERS["takeaways"]
 
 
-def test_asks_project_format_name_and_role_when_not_given(tmp_path: Path) -> None:
+def test_asks_project_question_set_name_and_role_when_not_given(tmp_path: Path) -> None:
     folder = tmp_path / "retro"
     keys = (
         lines("Regional rollout")  # project name

@@ -22,10 +22,10 @@ ROLLOUT = {
 }
 
 
-def rollout(cli, tmp_path: Path, fmt: str = "classic", answers: dict | None = None) -> Path:
+def rollout(cli, tmp_path: Path, set_id: str = "classic", answers: dict | None = None) -> Path:
     folder = tmp_path / "pm"
     path = write_answers(tmp_path, "Linda", ROLLOUT if answers is None else answers, role="Quality & compliance associate")
-    result = cli("start", folder, "--project", "Colorado rollout", "--format", fmt, "--date", "2026-11-20", "--answers", path)
+    result = cli("start", folder, "--project", "Colorado rollout", "--format", set_id, "--date", "2026-11-20", "--answers", path)
     assert result.exit_code == 0, result.output
     assert cli("merge", folder).exit_code == 0
     return folder
@@ -64,9 +64,9 @@ def test_a_summary_is_its_own_section_after_the_metadata(cli, tmp_path: Path) ->
     assert "Linda)\n\n## Summary\n\nWe landed on time, at a cost to the local staff.\n\n> This review is blameless" in report
 
 
-@pytest.mark.parametrize("fmt", ["4ls", "mad-sad-glad", "start-stop-continue"])
-def test_an_agile_format_is_titled_a_retrospective(cli, tmp_path: Path, fmt: str) -> None:
-    folder = rollout(cli, tmp_path, fmt, {})
+@pytest.mark.parametrize("set_id", ["4ls", "mad-sad-glad", "start-stop-continue"])
+def test_an_agile_question_set_is_titled_a_retrospective(cli, tmp_path: Path, set_id: str) -> None:
+    folder = rollout(cli, tmp_path, set_id, {})
     assert cli("render", folder).stdout.startswith("# Retrospective: Colorado rollout\n")
 
 

@@ -1,4 +1,5 @@
-"""The built wheel carries the templates and works in a fresh venv, far from the checkout."""
+"""The built wheel carries the templates and works in a fresh venv, far from the checkout; the sdist
+carries what its own tests read."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import importlib.util
 import os
 import subprocess
 import sys
+import tarfile
 import time
 import zipfile
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ import pytest
 import postmortem
 import postmortem.resources
 
-pytestmark = pytest.mark.slow  # builds and installs a wheel
+pytestmark = pytest.mark.slow  # builds an sdist and a wheel, and installs the wheel
 
 REPO = Path(__file__).resolve().parents[1]
 ITEM = "Wheel-installed answers reach the report"
@@ -38,6 +40,7 @@ def _run(cmd: list[str | Path], cwd: Path, timeout: float = 600) -> subprocess.C
 @dataclass
 class Installed:
     wheel: Path
+    sdist: Path
     python: Path
     bin: Path
     workdir: Path  # an unrelated cwd, outside the checkout
@@ -50,9 +53,9 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     dist = root / "dist"
     # Without isolation when the backend is already here (fast, offline); otherwise let build fetch it.
     isolation = ["--no-isolation"] if importlib.util.find_spec("hatchling") else []
-    _run([sys.executable, "-m", "build", "--wheel", *isolation, "--outdir", dist, REPO], cwd=root)
-    wheels = sorted(dist.glob("postmortem-*.whl"))
-    assert len(wheels) == 1, wheels
+    _run([sys.executable, "-m", "build", "--sdist", "--wheel", *isolation, "--outdir", dist, REPO], cwd=root)
+    wheels, sdists = sorted(dist.glob("postmortem-*.whl")), sorted(dist.glob("postmortem-*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, (wheels, sdists)
     built = time.monotonic()
 
     venv = root / "venv"
@@ -61,11 +64,11 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     python = bin_dir / ("python.exe" if os.name == "nt" else "python")
     _run([python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", wheels[0]], cwd=root)
     done = time.monotonic()
-    print(f"\nwheel build {built - started:.1f}s, venv + install {done - built:.1f}s")
+    print(f"\nsdist + wheel build {built - started:.1f}s, venv + install {done - built:.1f}s")
 
     workdir = root / "elsewhere"
     workdir.mkdir()
-    return Installed(wheel=wheels[0], python=python, bin=bin_dir, workdir=workdir)
+    return Installed(wheel=wheels[0], sdist=sdists[0], python=python, bin=bin_dir, workdir=workdir)
 
 
 def test_wheel_contains_templates(installed: Installed) -> None:
@@ -77,6 +80,17 @@ def test_wheel_contains_templates(installed: Installed) -> None:
         if path.is_file() and "__pycache__" not in path.parts:
             assert f"postmortem/templates/{path.relative_to(REPO / 'templates').as_posix()}" in names
     assert not any(n.startswith("templates/") for n in names), "templates must live inside the package"
+
+
+def test_sdist_carries_what_its_tests_read(installed: Installed) -> None:
+    """The sdist's tests build the docs site (mkdocs.yml, docs/), follow the README's links (LICENSE,
+    benchmarks/README.md) and find the README's test command in CI's script (.ci/run)."""
+    with tarfile.open(installed.sdist) as sdist:
+        names = {name.partition("/")[2] for name in sdist.getnames()}  # inside its postmortem-X.Y.Z/ folder
+    docs = [p.relative_to(REPO).as_posix() for p in (REPO / "docs").rglob("*") if p.is_file()]
+    assert len(docs) >= 10
+    for path in ["mkdocs.yml", "LICENSE", "README.md", "benchmarks/README.md", ".ci/run", *docs]:
+        assert path in names, f"{path} missing from {installed.sdist.name}"
 
 
 def test_installed_cli_start_merge_render(installed: Installed) -> None:

@@ -112,7 +112,7 @@ def _check_session(path: Path, found: list[PostmortemError]) -> None:
     session = session_mod.parse_session(data, path.parent, every=found)
     if len(found) == before and not (path.parent / session_mod.QUESTIONS_FILE).is_file():
         try:
-            questionsets.load(session.format)
+            questionsets.load(session.set_id)
         except PostmortemError as err:
             found.append(PostmortemError(f"format: {err.detail}", key=("format",)))
 

@@ -188,8 +188,8 @@ def _main(
 def start(
     directory: Path = typer.Argument(Path("."), metavar="[DIR]", help="The post-mortem folder (created when needed)."),
     project: Optional[str] = typer.Option(None, "--project", metavar="PROJECT", help="Project name, when creating the post-mortem."),
-    format: Optional[str] = typer.Option(
-        None, "--format", "-f", metavar="FORMAT",
+    set_id: Optional[str] = typer.Option(
+        None, "--format", "-f", metavar="SET",
         help="The question set, when creating: classic (default), internal-service, start-stop-continue, 4ls, mad-sad-glad, "
         "incident, one of your own (`postmortem formats` lists them all) or a .toml file.",
         autocompletion=lambda: _module("questionsets").known_ids(),
@@ -223,7 +223,7 @@ def start(
 
     start_mod.run(
         start_mod.Request(
-            folder=directory, project=project, format=format, date=date, name=name, role=role, answers=answers, no_input=no_input,
+            folder=directory, project=project, set_id=set_id, date=date, name=name, role=role, answers=answers, no_input=no_input,
             no_nudges=no_nudges, commit=commit, invite=tuple(invite or ()), anonymous=anonymous, token=token, deadline=deadline,
         ),
         tell=_say,
@@ -299,7 +299,7 @@ def render(
 @commands.command()
 @_handled()
 def formats(
-    format_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="A question set id or .toml file to show in full."),
+    set_id: Optional[str] = typer.Argument(None, metavar="[ID]", help="A question set id or .toml file to show in full."),
 ) -> None:
     """List the question sets, or show every question of one with its help.
 
@@ -309,7 +309,7 @@ def formats(
     """
     from postmortem import questionsets
 
-    _out(questionsets.listing() if format_id is None else questionsets.describe(questionsets.load(format_id)))
+    _out(questionsets.listing() if set_id is None else questionsets.describe(questionsets.load(set_id)))
 
 
 @commands.command()

@@ -25,7 +25,7 @@ def _mean(sections: list[dict[str, Any]]) -> float | None:
 
 
 def postmortems(found: list[Found]) -> list[dict[str, Any]]:
-    """One row per post-mortem, newest first: date, project, format, participants, rating (the mean
+    """One row per post-mortem, newest first: date, project, question set, participants, rating (the mean
     of its rating questions), roti (return on time invested), open and done actions."""
     rows = []
     for entry in found:
@@ -104,7 +104,7 @@ def to_text(rows: list[dict[str, Any]], recurring: list[dict[str, Any]]) -> str:
         [
             ("date", "DATE", 10),
             ("project", "PROJECT", 40),
-            ("format", "FORMAT", 20),
+            ("format", "QUESTION SET", 20),
             ("participants", "PEOPLE", 6),
             ("rating", "RATING", 6),
             ("roti", "ROTI", 4),

@@ -1,4 +1,5 @@
-"""Question sets ("formats"): TOML data under templates/formats, loaded and validated here."""
+"""Question sets: TOML data under templates/formats/ (the folder keeps the name the CLI gives a set,
+as in `--format` and `postmortem formats`), loaded and validated here."""
 
 from __future__ import annotations
 
@@ -48,14 +49,15 @@ class QuestionSet:
         return next((q for q in self.questions if q.id == question_id), None)
 
 
-def formats_dir() -> Path:
+def builtin_dir() -> Path:
+    """The built-in question sets."""
     return templates_dir() / "formats"
 
 
 def _search_dirs() -> list[Path]:
-    from postmortem.resources import user_formats_dir
+    from postmortem.resources import user_sets_dir
 
-    return [user_formats_dir(), formats_dir()]
+    return [user_sets_dir(), builtin_dir()]
 
 
 def known_ids() -> list[str]:
@@ -63,23 +65,23 @@ def known_ids() -> list[str]:
     return sorted({path.stem for folder in _search_dirs() for path in folder.glob("*.toml")})
 
 
-def is_path(name: str) -> bool:
+def is_path(set_id: str) -> bool:
     """A set file (path/to/set.toml) rather than the id of a built-in set."""
-    return name.endswith(".toml") or Path(name).parent != Path(".")
+    return set_id.endswith(".toml") or Path(set_id).parent != Path(".")
 
 
-def load(name: str) -> QuestionSet:
+def load(set_id: str) -> QuestionSet:
     """Load a set by id (the user's sets folder first, then the built-ins), or a set file by path."""
-    return parse(store.read_toml(source_file(name)), source_file(name))
+    return parse(store.read_toml(source_file(set_id)), source_file(set_id))
 
 
-def source_file(name: str) -> Path:
+def source_file(set_id: str) -> Path:
     """The file a set id or path stands for."""
-    if is_path(name):
-        return Path(name)
-    candidate = next((d / f"{name}.toml" for d in _search_dirs() if (d / f"{name}.toml").is_file()), None)
+    if is_path(set_id):
+        return Path(set_id)
+    candidate = next((d / f"{set_id}.toml" for d in _search_dirs() if (d / f"{set_id}.toml").is_file()), None)
     if candidate is None:
-        raise PostmortemError(f"unknown format {name!r}; known formats: {', '.join(known_ids())}")
+        raise PostmortemError(f"unknown question set {set_id!r}; known question sets: {', '.join(known_ids())}")
     return candidate
 
 

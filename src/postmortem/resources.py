@@ -26,7 +26,8 @@ def user_dir() -> Path:
     return Path(platformdirs.user_config_dir("postmortem", appauthor=False))
 
 
-def user_formats_dir() -> Path:
+def user_sets_dir() -> Path:
+    """The user's own question sets."""
     return user_dir() / "formats"
 
 

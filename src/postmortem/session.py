@@ -71,7 +71,7 @@ def same_person(a: str, b: str) -> bool:
 class Session:
     folder: Path
     project: str
-    format: str
+    set_id: str  # the question set's id, the `format` key of postmortem.toml
     date: dt.date
     anonymous: bool = False
     invited: list[str] = field(default_factory=list)
@@ -86,13 +86,13 @@ class Session:
     def question_set(self) -> QuestionSet:
         """The session's own copy of its set; sessions made before copies were kept name it by id."""
         own = self.folder / QUESTIONS_FILE
-        return questionsets.load(str(own) if own.is_file() else self.format)
+        return questionsets.load(str(own) if own.is_file() else self.set_id)
 
     def to_toml(self) -> dict[str, Any]:
         return {
             "schema_version": store.SCHEMA_VERSION,
             "project": self.project,
-            "format": self.format,
+            "format": self.set_id,
             "date": self.date,
             "anonymous": self.anonymous,
             "invited": self.invited,
@@ -137,7 +137,7 @@ def parse_session(data: dict[str, Any], folder: Path, every: list[PostmortemErro
     for name in sorted(set(data) - set(SESSION_KEYS)):
         kept(every, unknown_key, name)
     project = kept(every, typed_field, data, "project", None, lambda v: isinstance(v, str) and v.strip(), "a non-empty string")
-    fmt = kept(every, typed_field, data, "format", "classic", lambda v: isinstance(v, str), "a string")
+    set_id = kept(every, typed_field, data, "format", "classic", lambda v: isinstance(v, str), "a string")
     anonymous = kept(every, typed_field, data, "anonymous", False, lambda v: isinstance(v, bool), "true or false")
     invited = kept(
         every, typed_field, data, "invited", [], lambda v: isinstance(v, list) and all(isinstance(n, str) for n in v), "a list of names"
@@ -151,21 +151,21 @@ def parse_session(data: dict[str, Any], folder: Path, every: list[PostmortemErro
     date = kept(every, answers_mod.parse_date, data.get("date"), ("date",))
     deadline = kept(every, answers_mod.parse_date, data["deadline"], ("deadline",)) if "deadline" in data else None
     return Session(
-        folder, (project or "").strip(), fmt or "classic", date or dt.date.min, bool(anonymous), invited or [],
+        folder, (project or "").strip(), set_id or "classic", date or dt.date.min, bool(anonymous), invited or [],
         dots or DEFAULT_DOTS, nudges=True if nudges is None else nudges, deadline=deadline,
     )
 
 
-def create_session(folder: Path, project: str, fmt: str, date: dt.date | None = None, anonymous: bool = False) -> Session:
-    """Write a new postmortem.toml; the format is checked before anything is written."""
+def create_session(folder: Path, project: str, set_id: str, date: dt.date | None = None, anonymous: bool = False) -> Session:
+    """Write a new postmortem.toml; the question set is checked before anything is written."""
     if not project.strip():
         raise PostmortemError("the project name must not be empty")
-    qset = questionsets.load(fmt)
+    qset = questionsets.load(set_id)
     session = Session(folder, project.strip(), qset.id, date or now().date(), anonymous)
     folder.mkdir(parents=True, exist_ok=True)
     try:
         if not session.path.exists():  # the session carries its own copy: every participant answers the same questions
-            source = questionsets.source_file(fmt).read_text(encoding="utf-8")
+            source = questionsets.source_file(set_id).read_text(encoding="utf-8")
             store.atomic_write_text(folder / QUESTIONS_FILE, source)
         store.write_toml(session.path, session.to_toml(), exclusive=True)
     except FileExistsError:

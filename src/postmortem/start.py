@@ -27,7 +27,7 @@ class Request:
 
     folder: Path
     project: str | None = None
-    format: str | None = None
+    set_id: str | None = None  # --format: a question set's id or file
     date: str | None = None
     name: str | None = None
     role: str | None = None
@@ -61,7 +61,7 @@ def run(request: Request, tell: Tell) -> None:
     set_up_only = request.invite or due_by or (request.no_input and not existing)
     if set_up_only and request.answers is None and request.name is None:  # the facilitator's set-up: no interview
         if not existing:
-            _create(request, _project(request), request.format or "classic", when, tell)
+            _create(request, _project(request), request.set_id or "classic", when, tell)
         _set_up(folder, request.invite, due_by, tell)
         return
     if request.answers is None and not request.no_input:
@@ -83,7 +83,7 @@ def _interview(request: Request, existing: bool, private: bool, when: dt.date | 
             session = session_mod.load_session(request.folder)
         else:
             project = request.project if request.project is not None else interview.ask_text("Project name")
-            chosen = request.format
+            chosen = request.set_id
             if chosen is None:
                 choices = [f"{i}: {questionsets.load(i).description}" for i in questionsets.known_ids()]
                 default = next(c for c in choices if c.startswith("classic:"))
@@ -112,13 +112,13 @@ def _from_file(request: Request, existing: bool, private: bool, when: dt.date | 
     session = session_mod.load_session(request.folder) if existing else None
     if session is None:
         _project(request)  # refused first: without a post-mortem there is nowhere to put the answers
-        qset = questionsets.load(request.format or "classic")
+        qset = questionsets.load(request.set_id or "classic")
     else:
         qset = session.question_set()
     name, role = (_token(request, tell), "") if private else (request.name, request.role)
     response = respond.from_answers(data, qset, source, name, role)  # checked in full before anything is written
     if session is None:
-        session = _create(request, _project(request), request.format or "classic", when, tell)
+        session = _create(request, _project(request), request.set_id or "classic", when, tell)
     _set_up(request.folder, request.invite, due_by, tell)
     path = response_mod.save_response(request.folder, response)
     whose = "your" if private else f"{plain(response.name)}'s"
@@ -144,9 +144,9 @@ def _project(request: Request) -> str:
     return request.project
 
 
-def _create(request: Request, project: str, question_set: str, when: dt.date | None, tell: Tell) -> session_mod.Session:
-    session = session_mod.create_session(request.folder, project, question_set, when, request.anonymous)
-    tell(f"Created {session.path} for {session.project!r} ({session.format}).")
+def _create(request: Request, project: str, set_id: str, when: dt.date | None, tell: Tell) -> session_mod.Session:
+    session = session_mod.create_session(request.folder, project, set_id, when, request.anonymous)
+    tell(f"Created {session.path} for {session.project!r} ({session.set_id}).")
     return session
 
 

@@ -89,7 +89,7 @@ def collect(folder: Path) -> dict[str, Any]:
     ]
     data: dict[str, Any] = {
         "project": session.project,
-        "format": session.format,
+        "format": session.set_id,
         "date": session.date.isoformat(),
         "anonymous": anonymous,
         "counts": counts,
