@@ -28,14 +28,15 @@ FORBIDDEN = [
 ]
 MARKER = "FORBIDDEN-MODULES="
 
-# Runs the real entry point in a clean interpreter, then reports which forbidden modules got imported.
-# Importing a submodule always imports its package, so checking the exact names is enough.
+# Runs the real command line in a clean interpreter, then reports which forbidden modules got imported.
+# Importing a submodule always imports its package, so checking the exact names is enough. It runs
+# the app main() runs: main() itself ends the process at once after a command over many files.
 SCRIPT = f"""
 import json, sys
 sys.argv = ["postmortem", *json.loads(sys.argv[1])]
-from postmortem.cli import main
+from postmortem.cli import app
 try:
-    main()
+    app(prog_name="postmortem")
 except SystemExit:
     pass
 sys.stdout.flush()
