@@ -265,3 +265,27 @@ def test_a_form_filled_in_thousands_of_times_is_compared_in_linear_time() -> Non
     assert len(compared) < 4 * len(meanings)  # every pair would be 4.5 million
     assert all(len(members) == 1 for members in group(form))
     assert group([*form, "Ticket 12 was closed late by the support desk!"])[12] == [12, 3000]
+
+
+def test_suggestions_among_thousands_stay_linear_and_find_the_partner() -> None:
+    """Beyond SUGGEST_ALL wordings each is compared with those sharing most of its less common
+    words and letters, not with all: 4x the wordings take about 4x the time, not 16x."""
+    rng = random.Random(3)
+    words = "deploy pipeline broke weekend release customer support late budget design review planning estimate owner vendor".split()
+
+    def texts(n: int) -> list[str]:
+        return [*(" ".join(rng.sample(words, rng.randint(4, 8))) + f" case {k}" for k in range(n)),
+                "The release calendar was never shared with finance", "Finance never saw the release calendre"]
+
+    def took(some: list[str]) -> tuple[float, list[list[tuple[int, float]]]]:
+        best, near = math.inf, []
+        for _ in range(2):
+            started = time.perf_counter()
+            near = suggestions(some, group(some))
+            best = min(best, time.perf_counter() - started)
+        return best, near
+
+    small, _ = took(texts(500))
+    large, near = took(texts(2000))
+    assert large < 8 * small
+    assert near[-2][0][0] == 2001 and near[-1][0][0] == 2000  # each other's nearest, typo and all

@@ -60,7 +60,9 @@ _TYPO, _TYPO_LENGTH = 80, 5  # rapidfuzz ratio from which two words this long ar
 # Review (`postmortem groups`)
 SUGGESTIONS = 3  # nearest wordings shown for each wording
 SUGGEST_WORDS = 0.3  # the weight of shared words beside shared letters (which catch typos and other forms)
-SUGGEST_ALL = 3000  # up to this many wordings every pair is compared; beyond, those that share a word
+SUGGEST_ALL = 300  # up to this many wordings every pair is compared; beyond, each with its NEAREST
+NEAREST = 40  # the texts sharing the most of a text's less common words and letters: those compared with it
+_COMMON = 64  # a word or group of three letters that more texts have is not counted to find the nearest
 CLOSE = 0.75  # a pair this alike, relative to the bar, that did not join is a close call
 _SUGGEST_FLOOR = 0.05  # a wording less alike than this is not suggested at all
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
@@ -459,13 +461,12 @@ class _Compare:
         return overlap / (self.norm(i) * self.norm(j))
 
     def cosine(self, i: int, j: int) -> float:
-        """The plain cosine of the two texts' weighted words, typos counted as the word meant:
-        how alike they look, whatever the rules say (for suggestions)."""
-        a, b = self.meanings[i], self.meanings[j]
-        if not self.norm(i) or not self.norm(j):
+        """The plain cosine of the two texts' weighted words: how alike they look, whatever the
+        rules say (for suggestions, where shared letters count typos)."""
+        shared = self.meanings[i].words & self.meanings[j].words
+        if not shared:
             return 0.0
-        b = _respelled(b, {y: x for x, y in _typos(a, b, a.words - b.words, b.words - a.words)})
-        return sum(self.weight.get(w, 0.0) ** 2 for w in a.words & b.words) / (self.norm(i) * self.norm(j))
+        return sum(self.weight[w] ** 2 for w in shared) / (self.norm(i) * self.norm(j))
 
     def _near(self, a: Meaning, b: Meaning) -> float:
         """Cosine of how often each text says each word (near-identical wordings only): 0 for
@@ -676,23 +677,16 @@ def close_calls(texts: Sequence[str], groups: Sequence[Sequence[int]]) -> int:
 def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int = SUGGESTIONS) -> list[list[tuple[int, float]]]:
     """For each text, the nearest text of each of the `most` other groups most alike to it, most
     alike first, with how alike (0 to 1): shared words and shared letters, whatever the rules say.
-    Compares every pair up to SUGGEST_ALL texts, and beyond that the texts that share a word."""
+    Compares every pair up to SUGGEST_ALL texts; beyond, each text with its NEAREST (_nearest)."""
     meanings = [meaning(t) for t in texts]
     compare = _Compare(meanings)
     grams = [_grams(t) for t in texts]
     group_of = _group_of(len(texts), groups)
-    everyone = range(len(texts))
-    sharing: dict[str, list[int]] = defaultdict(list)  # among many texts, only those sharing a word
-    if len(texts) > SUGGEST_ALL:
-        for i, read in enumerate(meanings):
-            for word in read.words:
-                if compare.frequency[word] <= RARE * RARE:
-                    sharing[word].append(i)
+    nearest = _nearest(meanings, grams) if len(texts) > SUGGEST_ALL else None
     out: list[list[tuple[int, float]]] = []
-    for i in everyone:
+    for i in range(len(texts)):
         scored = []
-        others = {j for w in meanings[i].words for j in sharing.get(w, ())} if sharing else everyone
-        for j in others:
+        for j in nearest[i] if nearest is not None else range(len(texts)):
             if group_of[j] == group_of[i]:
                 continue
             alike = SUGGEST_WORDS * compare.cosine(i, j) + (1 - SUGGEST_WORDS) * _dice(grams[i], grams[j])
@@ -705,6 +699,27 @@ def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int
                 break
             shown.setdefault(group_of[j], (j, round(-negative, 2)))
         out.append(list(shown.values()))
+    return out
+
+
+def _nearest(meanings: Sequence[Meaning], grams: Sequence[frozenset[str]]) -> list[list[int]]:
+    """For each text, the NEAREST texts that share the most of its words and groups of three
+    letters with it. A word or group of letters that more than _COMMON texts have is left out: it
+    says little of which are nearest, and counting it would make the search quadratic."""
+    having: dict[str, list[int]] = defaultdict(list)
+    features = [read.words | letters for read, letters in zip(meanings, grams, strict=True)]
+    for i, said in enumerate(features):
+        for feature in said:
+            having[feature].append(i)
+    out = []
+    for i, said in enumerate(features):
+        shared: Counter[int] = Counter()
+        for feature in said:
+            others = having[feature]
+            if len(others) <= _COMMON:
+                shared.update(others)
+        shared.pop(i, None)
+        out.append([j for j, _ in shared.most_common(NEAREST)])
     return out
 
 
