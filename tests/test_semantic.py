@@ -138,3 +138,11 @@ def test_the_model_is_read_from_the_installed_package_with_the_network_blocked(t
     me, paraphrase, other = json.loads(done.stdout)
     assert me == pytest.approx(1.0) and paraphrase > other
     assert not any(tmp_path.iterdir())  # nothing downloaded or cached
+
+
+@pytest.mark.filterwarnings("error")
+def test_a_text_of_no_word_is_alike_to_none() -> None:
+    alike = semantic.similarities(["", "\x00", "nobody knew who decides", "unclear ownership of decisions"])
+    assert alike is not None
+    assert alike(0) == [0.0, 0.0, 0.0, 0.0]
+    assert alike(2)[2] == pytest.approx(1.0) and 0.1 < alike(2)[3] < 1.0

@@ -39,7 +39,11 @@ def similarities(texts: Sequence[str]) -> Callable[[int], list[float]] | None:
         return None
     import numpy as np
 
-    vectors = np.nan_to_num(model.embed(list(texts), norm=True))  # a text of no known word: all zero
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # each batch pads its texts to the longest: keep like with like
+    vectors = np.empty((len(texts), model.embedding.shape[1]), dtype=np.float32)
+    vectors[order] = model.embed([texts[i] for i in order], batch_size=16)  # a batch of long answers is 16 x 4,000 tokens at most
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)  # a text of no token: alike to none
 
     def row(i: int) -> list[float]:
         return np.clip(vectors @ vectors[i], 0.0, 1.0).tolist()
