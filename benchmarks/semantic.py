@@ -100,7 +100,7 @@ def measure(path: Path) -> None:
             continue
         meant.add(gold, groups, grouping.suggestions(texts, groups, senses=meaning), traps)
         for i in range(len(texts)):
-            row = meaning(i)
+            row = meaning(i, range(len(texts)))
             for j in range(i + 1, len(texts)):
                 for bar in BARS:
                     if row[j] >= bar:

@@ -127,7 +127,7 @@ from postmortem import semantic
 
 alike = semantic.similarities(["nobody knew who decides", "unclear ownership of decisions", "Coffee ran out by ten"])
 assert alike is not None
-print(alike(0))
+print(alike(0, range(3)))
 """
 
 
@@ -144,5 +144,6 @@ def test_the_model_is_read_from_the_installed_package_with_the_network_blocked(t
 def test_a_text_of_no_word_is_alike_to_none() -> None:
     alike = semantic.similarities(["", "\x00", "nobody knew who decides", "unclear ownership of decisions"])
     assert alike is not None
-    assert alike(0) == [0.0, 0.0, 0.0, 0.0]
-    assert alike(2)[2] == pytest.approx(1.0) and 0.1 < alike(2)[3] < 1.0
+    assert alike(0, range(4)) == [0.0, 0.0, 0.0, 0.0]
+    me, paraphrase = alike(2, [2, 3])
+    assert me == pytest.approx(1.0) and 0.1 < paraphrase < 1.0

@@ -662,12 +662,12 @@ def close_calls(texts: Sequence[str], groups: Sequence[Sequence[int]]) -> int:
 
 
 def suggestions(
-    texts: Sequence[str], groups: Sequence[Sequence[int]], most: int = SUGGESTIONS, senses: Callable[[int], Sequence[float]] | None = None,
+    texts: Sequence[str], groups: Sequence[Sequence[int]], most: int = SUGGESTIONS, senses: Callable[[int, Sequence[int]], Sequence[float]] | None = None,
 ) -> list[list[tuple[int, float]]]:
     """For each text, the nearest text of each of the `most` other groups most alike to it, most
     alike first, with how alike (0 to 1): shared words and shared letters, whatever the rules say,
-    and, given senses (how alike text i is in meaning to each text: semantic.similarities), the
-    mean of the two. Compares every pair up to SUGGEST_ALL texts, and beyond that the texts that
+    and, given senses (how alike text i is in meaning to each of the texts listed:
+    semantic.similarities), the mean of the two. Compares every pair up to SUGGEST_ALL texts, and beyond that the texts that
     share a word."""
     meanings = [meaning(t) for t in texts]
     compare = _Compare(meanings)
@@ -683,14 +683,14 @@ def suggestions(
     out: list[list[tuple[int, float]]] = []
     for i in everyone:
         scored = []
-        others = {j for w in meanings[i].words for j in sharing.get(w, ())} if sharing else everyone
-        sense = senses(i) if senses else None
-        for j in others:
+        others = sorted({j for w in meanings[i].words for j in sharing.get(w, ())}) if sharing else everyone
+        sense = senses(i, others) if senses else None
+        for k, j in enumerate(others):
             if group_of[j] == group_of[i]:
                 continue
             alike = SUGGEST_WORDS * compare.cosine(i, j) + (1 - SUGGEST_WORDS) * _dice(grams[i], grams[j])
             if sense is not None:
-                alike = (alike + sense[j]) / 2
+                alike = (alike + sense[k]) / 2
             if alike >= _SUGGEST_FLOOR:
                 scored.append((-alike, j))
         scored.sort()

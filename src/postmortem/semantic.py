@@ -31,9 +31,9 @@ def available() -> bool:
     return _model() is not None
 
 
-def similarities(texts: Sequence[str]) -> Callable[[int], list[float]] | None:
-    """For text i, how alike in meaning it is to each text (cosine of their embeddings, 0 to 1);
-    None without the model."""
+def similarities(texts: Sequence[str]) -> Callable[[int, Sequence[int]], list[float]] | None:
+    """For text i and some of the texts (all: range(len(texts))), how alike in meaning text i is
+    to each of them (cosine of their embeddings, 0 to 1); None without the model."""
     model = _model()
     if model is None or not texts:
         return None
@@ -45,7 +45,8 @@ def similarities(texts: Sequence[str]) -> Callable[[int], list[float]] | None:
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
     vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)  # a text of no token: alike to none
 
-    def row(i: int) -> list[float]:
-        return np.clip(vectors @ vectors[i], 0.0, 1.0).tolist()
+    def alike(i: int, others: Sequence[int]) -> list[float]:
+        chosen = vectors[others.start : others.stop : others.step] if isinstance(others, range) else vectors[list(others)]
+        return np.clip(chosen @ vectors[i], 0.0, 1.0).tolist()
 
-    return row
+    return alike
