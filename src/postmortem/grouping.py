@@ -662,7 +662,10 @@ def close_calls(texts: Sequence[str], groups: Sequence[Sequence[int]]) -> int:
 
 
 def suggestions(
-    texts: Sequence[str], groups: Sequence[Sequence[int]], most: int = SUGGESTIONS, senses: Callable[[int, Sequence[int]], Sequence[float]] | None = None,
+    texts: Sequence[str],
+    groups: Sequence[Sequence[int]],
+    most: int = SUGGESTIONS,
+    senses: Callable[[int, Sequence[int]], Sequence[float]] | None = None,
 ) -> list[list[tuple[int, float]]]:
     """For each text, the nearest text of each of the `most` other groups most alike to it, most
     alike first, with how alike (0 to 1): shared words and shared letters, whatever the rules say,
