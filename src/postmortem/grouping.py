@@ -670,8 +670,8 @@ def suggestions(
     """For each text, the nearest text of each of the `most` other groups most alike to it, most
     alike first, with how alike (0 to 1): shared words and shared letters, whatever the rules say,
     and, given senses (how alike text i is in meaning to each of the texts listed:
-    semantic.similarities), the mean of the two. Compares every pair up to SUGGEST_ALL texts, and beyond that the texts that
-    share a word."""
+    semantic.similarities), the mean of the two. Compares every pair up to SUGGEST_ALL texts, and
+    beyond that the texts that share a word."""
     meanings = [meaning(t) for t in texts]
     compare = _Compare(meanings)
     grams = [_grams(t) for t in texts]
