@@ -25,6 +25,8 @@ FORBIDDEN = [
     "openpyxl",
     "postmortem.serve",
     "postmortem.importer",
+    "wordllama",  # the semantic extra: only `groups` loads it
+    "numpy",
 ]
 MARKER = "FORBIDDEN-MODULES="
 

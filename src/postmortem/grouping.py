@@ -33,7 +33,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from itertools import chain, combinations
@@ -674,10 +674,17 @@ def close_calls(texts: Sequence[str], groups: Sequence[Sequence[int]]) -> int:
     return len(close)
 
 
-def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int = SUGGESTIONS) -> list[list[tuple[int, float]]]:
+def suggestions(
+    texts: Sequence[str],
+    groups: Sequence[Sequence[int]],
+    most: int = SUGGESTIONS,
+    senses: Callable[[int, Sequence[int]], Sequence[float]] | None = None,
+) -> list[list[tuple[int, float]]]:
     """For each text, the nearest text of each of the `most` other groups most alike to it, most
-    alike first, with how alike (0 to 1): shared words and shared letters, whatever the rules say.
-    Compares every pair up to SUGGEST_ALL texts; beyond, each text with its NEAREST (_nearest)."""
+    alike first, with how alike (0 to 1): shared words and shared letters, whatever the rules say,
+    and, given senses (how alike text i is in meaning to each of the texts listed:
+    semantic.similarities), the mean of the two. Compares every pair up to SUGGEST_ALL texts;
+    beyond, each text with its NEAREST (_nearest)."""
     meanings = [meaning(t) for t in texts]
     compare = _Compare(meanings)
     grams = [_grams(t) for t in texts]
@@ -686,10 +693,14 @@ def suggestions(texts: Sequence[str], groups: Sequence[Sequence[int]], most: int
     out: list[list[tuple[int, float]]] = []
     for i in range(len(texts)):
         scored = []
-        for j in nearest[i] if nearest is not None else range(len(texts)):
+        others = nearest[i] if nearest is not None else range(len(texts))
+        sense = senses(i, others) if senses else None
+        for k, j in enumerate(others):
             if group_of[j] == group_of[i]:
                 continue
             alike = SUGGEST_WORDS * compare.cosine(i, j) + (1 - SUGGEST_WORDS) * _dice(grams[i], grams[j])
+            if sense is not None:
+                alike = (alike + sense[k]) / 2
             if alike >= _SUGGEST_FLOOR:
                 scored.append((-alike, j))
         scored.sort()

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from postmortem import grouping
+from postmortem import grouping, semantic
 
-SHOW = 0.2  # in the text view, a suggestion less alike than this is not worth a look (--json has all)
+SHOW = 0.1  # in the text view, a suggestion less alike than this is not worth a look (--json has all)
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def sections(record: dict[str, Any], folder: Path, most: int = grouping.SUGGESTI
         if section.get("kind") != "items" or not section.get("items"):
             continue
         texts, members = _texts(section)
-        near = grouping.suggestions(texts, members, most)
+        near = grouping.suggestions(texts, members, most, semantic.similarities(texts))
         names = [_name(item) for item in section["items"]]
         owners = {index: number for number, indices in enumerate(members) for index in indices}
         reviewed = Section(str(section.get("heading") or section.get("id", "")), [])
