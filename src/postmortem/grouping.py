@@ -437,10 +437,12 @@ class _Compare:
         a, b = self.meanings[i], self.meanings[j]
         if (a.parties - b.parties) and (b.parties - a.parties):
             return None
-        typos = _typos(a, b, a.words - b.words, b.words - a.words)
-        b = _respelled(b, dict((y, x) for x, y in typos))
+        only_a, only_b = a.words - b.words, b.words - a.words
+        typos = _typos(a, b, only_a, only_b) if only_a and only_b else []
+        if typos:
+            b = _respelled(b, dict((y, x) for x, y in typos))
         shared = a.words & b.words
-        if _contradict(a, b, shared):
+        if (a.negated or a.maybe_negated or b.negated or b.maybe_negated or a.words & _tables().opposed) and _contradict(a, b, shared):
             return None
         if not shared:
             return 0.0
@@ -448,7 +450,8 @@ class _Compare:
             return self._near(a, b)
         if not self.norm(i) or not self.norm(j):
             return 0.0
-        only_a, only_b = a.words - shared, b.words - shared
+        if typos:
+            only_a, only_b = a.words - shared, b.words - shared
         overlap = sum(self.weight[w] ** 2 for w in shared)
         if len(only_a) == len(only_b) == 1 and len(shared) <= SWAP + len(typos):
             return 0.0  # one word swapped for another in a short text: another point in the same frame
@@ -594,15 +597,17 @@ def _typos(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str
 
 def group(texts: Sequence[str]) -> list[list[int]]:
     """Indices of texts grouped by the point they make; groups and members in order of first appearance."""
+    reads = [meaning(text) for text in texts]  # kept: more texts than meaning's cache holds would be read twice
     distinct: dict[tuple, int] = {}  # texts that read the same are one node
-    node_of = [distinct.setdefault(_same(meaning(text), text), len(distinct)) for text in texts]
+    node_of = [distinct.setdefault(_same(read, text), len(distinct)) for read, text in zip(reads, texts, strict=True)]
     first: dict[int, int] = {}
     for index, node in enumerate(node_of):
         first.setdefault(node, index)
     counts = [0] * len(distinct)
     for node in node_of:
         counts[node] += 1
-    compare = _Compare([meaning(texts[first[node]]) for node in range(len(distinct))], counts)
+    compare = _Compare([reads[first[node]] for node in range(len(distinct))], counts)
+    del reads
     links: list[dict[int, float]] = [{} for _ in counts]  # summed similarity between clusters
     for i, j in compare.candidates():
         alike = compare.similarity(i, j)
