@@ -281,6 +281,8 @@ def _function_word(folded: str, tables: _Tables) -> str | None:
 def _language(tokens: list[_Token], count: int) -> int:
     """The number of the language whose stop words the text uses most (the first on a tie)."""
     counts = sum(map(_STOPS, tokens))
+    if counts < 1 << 32:
+        return 0  # stop words of the first language alone, or none
     per_language = [counts >> 32 * n & 0xFFFFFFFF for n in range(count)]
     return per_language.index(max(per_language))
 
