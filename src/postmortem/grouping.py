@@ -36,7 +36,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from itertools import chain, combinations
+from itertools import chain, combinations, pairwise
 from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
@@ -297,13 +297,13 @@ def meaning(text: str) -> Meaning:
     number = _language(tokens, len(tables.languages)) if len(tables.languages) > 1 else 0
     language, bit = tables.languages[number], 1 << number
     english = language.name == ENGLISH
-    words: dict[str, int] = {}
+    said: list[str] = []  # every significant word, in order
+    unspaced: list[str] = []  # the words of scripts without spaces (in no part, never a typo)
+    cuts: list[int] = []  # where in said a contrast starts another part
     negated: set[str] = set()
     maybe_negated: set[str] = set()
     parties: set[str] = set()
     spelled: dict[str, str] = {}
-    parts: list[set[str]] = [set()]
-    said = parts[0]
     pending = 0  # how many of the next significant words a negation still covers
     i = 0
     while i < len(tokens):
@@ -319,8 +319,7 @@ def meaning(text: str) -> Meaning:
                 if token is _BREAK:
                     pending = 0
                 elif token.contrast:
-                    said = set()
-                    parts.append(said)
+                    cuts.append(len(said))
                     pending = 0
                 elif token.negation:
                     pending = NEGATION_SCOPE
@@ -328,7 +327,7 @@ def meaning(text: str) -> Meaning:
                     if pending < NEGATION_SCOPE and not token.determiner & bit:
                         pending = 0  # "no owner at the start": the negation ends with its phrase
                 elif token.cjk:
-                    _read_unspaced(token.folded, language.name, tables, words, parties)
+                    unspaced += _read_unspaced(token.folded, language.name, tables, parties)
                 else:
                     found = token.stem if english else _stem(language.name, token.folded)
                 if found is None:
@@ -336,33 +335,35 @@ def meaning(text: str) -> Meaning:
                     continue
             if found in tables.parties:
                 parties.add(found)
-        if length == 1 and found not in spelled:
-            spelled[found] = token.folded
-        words[found] = words.get(found, 0) + 1
-        said.add(found)
+        if length == 1:
+            spelled.setdefault(found, token.folded)
+        said.append(found)
         if pending:
             (negated if pending == NEGATION_SCOPE else maybe_negated).add(found)
             pending -= 1
         i += length
-    repeated = tuple(sorted((w, n) for w, n in words.items() if n > 1)) if len(words) < sum(words.values()) else ()
-    split = tuple(frozenset(part) for part in parts if part) if len(parts) > 1 else ()
+    every = said + unspaced if unspaced else said
+    words = frozenset(every)
+    repeated = tuple(sorted((w, n) for w, n in Counter(every).items() if n > 1)) if len(words) < len(every) else ()
+    split: tuple[frozenset[str], ...] = ()
+    if cuts:
+        bounds = [0, *cuts, len(said)]
+        split = tuple(frozenset(said[a:b]) for a, b in pairwise(bounds) if b > a)
     return Meaning(
-        frozenset(words), frozenset(negated), frozenset(maybe_negated), frozenset(parties), tuple(spelled.items()), repeated,
+        words, frozenset(negated), frozenset(maybe_negated), frozenset(parties), tuple(spelled.items()), repeated,
         split if len(split) > 1 else (),
     )
 
 
-def _read_unspaced(folded: str, language: str, tables: _Tables, words: dict[str, int], parties: set[str]) -> None:
-    """Add the words of a run of a script without spaces: its pairs of characters, the synonyms
-    and parties it holds, and any spaced word stuck to it."""
+def _read_unspaced(folded: str, language: str, tables: _Tables, parties: set[str]) -> list[str]:
+    """The words of a run of a script without spaces: its pairs of characters, the synonyms and
+    parties it holds (added to parties), and any spaced word stuck to it."""
     said: list[str] = []
     for run in _CJK.findall(folded):
         named = {ident for term, ident in tables.unspaced if term in run}
         said += [*named, *(run[j : j + 2] for j in range(max(1, len(run) - 1)))]
         parties.update(named & tables.parties)
-    said += [_stem(language, piece) for piece in _CJK.sub(" ", folded).split()]
-    for word in said:
-        words[word] = words.get(word, 0) + 1
+    return said + [_stem(language, piece) for piece in _CJK.sub(" ", folded).split()]
 
 
 _BREAK = _Token("", "", "", 0, 0, 0, False, False, None, (), False, False, False)  # a clause's end, and the text's
