@@ -106,6 +106,8 @@ def test_blame_on_anyone_named_is_caught_and_false_alarms_are_rare() -> None:
         ("Kyle Brown screwed up the schedule", "Kyle Brown"),
         ("C'est la faute de Julien", "Julien"),
         ("Fue culpa de Lucía", "Lucía"),
+        ("Es war Daves Schuld", "Dave"),  # the German genitive s is not part of the name
+        ("Das war Thomas Schuld", "Thomas"),  # nor is the s of a name ending in s
     ],
 )
 def test_the_reminder_names_whom_the_answer_blames(text: str, name: str) -> None:
@@ -311,3 +313,8 @@ def test_the_first_question_comes_before_any_response_file_is_read(tmp_path: Pat
     assert run.code == 0, run.result.stderr
     assert events[0] == "question" and events.count("names read") == 1
     assert "this reads as blaming Kyle" in run.screen  # the names were read, when they were needed
+
+
+def test_a_known_name_with_a_german_genitive_s_is_that_name() -> None:
+    assert nudges.blamed("Es war Annas Schuld", ["Anna Berg"]) == "Anna Berg"
+    assert nudges.blamed("Das war Jens Schuld", ["Jen", "Jens"]) == "Jens"  # the name as written first

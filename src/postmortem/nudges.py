@@ -228,6 +228,8 @@ def _people(words: list[_Word], known: list[tuple[str, tuple[str, ...]]]) -> Ite
     at = 0
     while at < len(words):
         match = next(((name, at + len(form)) for name, form in known if folded[at : at + len(form)] == form), None)
+        if match is None:  # a known name with the German genitive s: "Daves Schuld"
+            match = next(((name, at + len(form)) for name, form in known if _genitive(folded[at : at + len(form)], form)), None)
         if match is None and _capitalised(words[at]):
             end = at + 1
             while end < len(words) and words[end].spaced and not words[end - 1].possessive and _capitalised(words[end]):
@@ -235,12 +237,23 @@ def _people(words: list[_Word], known: list[tuple[str, tuple[str, ...]]]) -> Ite
             if at and folded[at - 1] in _NOT_BEFORE_A_NAME:  # "at Harbour Street": neither word is a person
                 at = end
                 continue
-            match = " ".join(w.text for w in words[at:end]), end
+            said = [w.text for w in words[at:end]]
+            if end < len(words) and folded[end] == "schuld" and said[-1][-2:] in _GENITIVE_ENDINGS:
+                said[-1] = said[-1][:-1]  # "Daves Schuld" blames Dave ("Thomas", "Jens", "Annas" stay as written)
+            match = " ".join(said), end
         if match is None:
             at += 1
             continue
         yield match[0], at, match[1]
         at = match[1]
+
+
+_GENITIVE_ENDINGS = frozenset({"es", "is", "ys"})  # a name ending in e, i or y that took a German genitive s
+
+
+def _genitive(seen: tuple[str, ...], form: tuple[str, ...]) -> bool:
+    """seen is the name of form with a German genitive s on its last word ("daves" for "dave")."""
+    return len(seen) == len(form) and seen[:-1] == form[:-1] and seen[-1] == form[-1] + "s"
 
 
 def _capitalised(word: _Word) -> bool:
