@@ -92,6 +92,9 @@ def test_the_script_passes_every_text_exactly_and_links_each_issue_back(cli, tmp
     body_flag = "--body" if tracker == "github" else "--description"
     bodies = "".join(call[call.index(body_flag) + 1] for call in calls)
     assert escape.markdown(f"Rollout $(touch PWNED3){ESC}") in bodies and "Linda" in bodies
+    lines = bodies.splitlines()
+    two = lines.index(next(line for line in lines if line.startswith("- two")))
+    assert lines[two].endswith("  ") and lines[two + 1].startswith("  lines, with a ")  # a wording's lines kept, in its list item
     kyle = [c for c in calls if "--assignee" in c]
     assert len(kyle) == 2 and all(c[c.index("--assignee") + 1] == ("kyle-h" if tracker == "github" else "kyleh") for c in kyle)
     if tracker == "gitlab":

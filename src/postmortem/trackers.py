@@ -79,7 +79,8 @@ def _raised_by(item: dict[str, Any]) -> str:
 
 def issue_body(entry: Found, item: dict[str, Any]) -> str:
     """The issue's Markdown: where the action comes from, its owner and due date, who raised it in
-    which words. Every value is escaped for Markdown (escape.markdown)."""
+    which words. Every value is escaped for Markdown (escape.markdown); a wording of several lines
+    keeps them, as in the report (escape.markdown_deferred and escape.place)."""
     md = escape.markdown
     lines = [f"Action {md(str(item['id']))} of the post-mortem **{md(entry.project)}** ({entry.date}).", ""]
     facts = [f"{key}: {md(str(item[field]))}" for key, field in (("Owner", "owner"), ("Due", "due")) if item.get(field)]
@@ -88,9 +89,9 @@ def issue_body(entry: Found, item: dict[str, Any]) -> str:
     lines += [f"- {fact}" for fact in facts]
     wordings = [str(w) for w in item.get("wordings") or []]
     if wordings:
-        lines += ["", "In the participants' words:", ""] + [f"- {md(w)}" for w in wordings]
+        lines += ["", "In the participants' words:", ""] + [f"- {escape.markdown_deferred(w)}" for w in wordings]
     lines += ["", f"Record: {md(str(entry.path.resolve()))}"]
-    return "\n".join(lines) + "\n"
+    return escape.place("\n".join(lines) + "\n")
 
 
 def issue_argv(tracker: str, entry: Found, item: dict[str, Any], people: dict[str, Any]) -> list[str]:
