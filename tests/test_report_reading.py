@@ -257,6 +257,19 @@ def test_the_service_diagram_joins_teams_never_people_each_person_in_their_team(
     ]
 
 
+def test_someone_named_who_did_not_answer_stands_for_the_team_their_role_names(cli, tmp_path: Path) -> None:
+    told = [
+        ("Dana", "Branch manager",
+         {"team": "Harbour Street branch", "served_by": [{"name": "Jessica", "role": "Quality manager at Corporate quality"}]}),
+        ("Omar", "Customer service lead", {"team": "Harbour Street branch", "served_by": [{"name": "Corporate quality"}]}),
+        ("Ann", "Auditor", {"served_by": [{"name": "Priya", "role": "visiting consultant"}]}),  # no team named: drawn as named
+    ]
+    assert service_diagram(cli, tmp_path, told) == [
+        "flowchart LR", '  n1["Priya"]', '  n2["Auditor"]', '  n3["Corporate quality"]', '  n4["Harbour Street branch"]',
+        "  n1 -->|1| n2", "  n3 -->|2| n4",
+    ]
+
+
 def test_an_internal_service_review_is_titled_so_and_reads_as_the_teams_own_account(cli, tmp_path: Path) -> None:
     from conftest import REPO
 

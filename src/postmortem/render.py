@@ -166,8 +166,9 @@ def _team_of(role: str, teams: list[str]) -> str | None:
 def _service_graph(sections: list[dict[str, Any]], participants: list[dict[str, Any]] | None = None) -> Any:
     """A Mermaid flowchart of which team served which, from the `served` and `served_by` people
     questions, with how many people said so on each arrow. A participant stands for their team: their
-    `team` answer, else the team their role names, else their role, else "Team not given", so no
-    arrow starts or ends at a person. Teams are one node by the name-matching rule of merge (the
+    `team` answer, else the team their role names, else their role, else "Team not given"; someone
+    named who did not answer stands for the team their role in the entry names, so no arrow starts or
+    ends at a person whose team is known. Teams are one node by the name-matching rule of merge (the
     grouping key), spelled as most people did."""
     from markupsafe import Markup
 
@@ -187,6 +188,12 @@ def _service_graph(sections: list[dict[str, Any]], participants: list[dict[str, 
         p["name"].casefold(): answered.get(p["name"].casefold()) or _team_of(p.get("role") or "", teams) or p.get("role") or "Team not given"
         for p in participants or [] if isinstance(p, dict) and p.get("name")
     }
+    for key in ("served", "served_by"):  # someone who did not answer stands for the team their role names
+        for entry in by_id.get(key, {}).get("people", []):
+            others = [team for team in teams if team.casefold() != entry["name"].casefold()]
+            named = next(filter(None, (_team_of(str(role), others) for role in entry.get("roles") or [])), None)
+            if named and entry["name"].casefold() not in team_of:
+                team_of[entry["name"].casefold()] = named
     spellings: dict[str, list[str]] = {}
     edges: dict[tuple[str, str], set[str]] = {}
     for giver, taker, who in said:
