@@ -123,3 +123,20 @@ def test_the_program_ends_at_once_with_all_its_output(cli, tmp_path: Path) -> No
     merged = subprocess.run([sys.executable, "-m", "postmortem", "merge", str(long)], capture_output=True, text=True, timeout=60)
     assert merged.returncode == 0, merged.stderr
     assert "Point 119" in (long / "record.toml").read_text(encoding="utf-8")
+
+
+def test_under_coverage_the_program_ends_the_usual_way(tmp_path: Path) -> None:
+    """Coverage writes what it measured at exit: the quick end after a command over many files is skipped."""
+    import subprocess
+    import sys
+
+    script = (
+        "import atexit, sys, types\n"
+        "sys.modules['coverage'] = types.ModuleType('coverage')\n"
+        "atexit.register(lambda: print('measured'))\n"
+        f"sys.argv = ['postmortem', 'history', {str(tmp_path)!r}]\n"
+        "from postmortem.cli import main\n"
+        "main()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.rstrip().endswith("measured"), done
