@@ -445,7 +445,7 @@ class _Compare:
         if typos:
             b = _respelled(b, dict((y, x) for x, y in typos))
         shared = a.words & b.words
-        if (a.negated or a.maybe_negated or b.negated or b.maybe_negated or a.words & _tables().opposed) and _contradict(a, b, shared):
+        if _contradict(a, b, shared):
             return None
         if not shared:
             return 0.0
@@ -536,13 +536,15 @@ def _idf(frequency: int) -> float:
 def _contradict(a: Meaning, b: Meaning, shared: frozenset[str]) -> bool:
     """One says no to a word the other says, each says no to a different thing, or one says one
     of two opposites and the other the other."""
+    tables = _tables()
+    if not (a.negated or a.maybe_negated or b.negated or b.maybe_negated or a.words & tables.opposed):
+        return False  # most pairs: neither negates, and one says no opposite at all
     if any(w not in b.negated | b.maybe_negated for w in a.negated & shared):
         return True
     if any(w not in a.negated | a.maybe_negated for w in b.negated & shared):
         return True
     if (a.negated | a.maybe_negated) - shared and (b.negated | b.maybe_negated) - shared:
         return True
-    tables = _tables()
     part_a, part_b = _part(a, b.words), _part(b, a.words)
     if not (part_a & tables.opposed and part_b & tables.opposed):
         return False  # two opposites need one on each side

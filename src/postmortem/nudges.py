@@ -24,9 +24,9 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
-import itertools
 
 if TYPE_CHECKING:
     from postmortem.questionsets import Question
@@ -170,7 +170,7 @@ def _anchored(text: str) -> bool:
     if any(w.strip(".,;:!?()") in _ANCHOR_WORDS for w in words(text)):
         return True
     raw = text.split()
-    for before, word in itertools.pairwise(raw):
+    for before, word in pairwise(raw):
         if word[:1].isupper() and word != "I" and not before.endswith((".", "!", "?", ":")):
             return True
     return False

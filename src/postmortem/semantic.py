@@ -46,7 +46,6 @@ def similarities(texts: Sequence[str]) -> Callable[[int, Sequence[int]], list[fl
     vectors = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)  # a text of no token: alike to none
 
     def alike(i: int, others: Sequence[int]) -> list[float]:
-        chosen = vectors[others.start : others.stop : others.step] if isinstance(others, range) else vectors[list(others)]
-        return np.clip(chosen @ vectors[i], 0.0, 1.0).tolist()
+        return np.clip(vectors[list(others)] @ vectors[i], 0.0, 1.0).tolist()
 
     return alike
