@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -114,19 +115,43 @@ def _preference(path: Path) -> int:
     return 0 if path.name == RECORD_FILE and (path.parent / SESSION_FILE).is_file() else 1
 
 
-def load_records(paths: Iterable[Path]) -> tuple[list[Found], list[PostmortemError]]:
-    """Every readable record under paths, and an error for each one that is not. A post-mortem
-    found twice (its folder and its wiki copy) is kept once, from its own folder when there."""
-    found: dict[tuple[Any, ...], Found] = {}
-    errors: list[PostmortemError] = []
-    from postmortem.progress import track
-
-    files = record_files(paths)
-    for path in track(sorted(files, key=_preference), len(files), "Reading records"):
+def _read_each(paths: Iterable[Path], keep: Callable[[dict[str, Any]], dict[str, Any]] | None) -> list[dict[str, Any] | PostmortemError]:
+    """Each record read (and cut down to what keep returns), or the error that stops it."""
+    read: list[dict[str, Any] | PostmortemError] = []
+    for path in paths:
         try:
             data = read_record(path)
         except PostmortemError as err:
-            errors.append(err)
+            read.append(err)
+            continue
+        read.append(keep(data) if keep else data)
+    return read
+
+
+def load_records(
+    paths: Iterable[Path], keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+) -> tuple[list[Found], list[PostmortemError]]:
+    """Every readable record under paths, and an error for each one that is not. A post-mortem
+    found twice (its folder and its wiki copy) is kept once, from its own folder when there.
+
+    keep: what of a record the caller reads (a module's function, e.g. history.essentials); each
+    record is cut down to it as soon as it is read, so a great many are held in little memory and
+    are read by two processes at once (parallel.py)."""
+    from postmortem import parallel
+    from postmortem.progress import track
+
+    files = record_files(paths)
+    ordered = sorted(files, key=_preference)
+    read = partial(_read_each, keep=keep)
+    if keep is None:  # whole records: sending them back from another process costs as much as reading them
+        results = read(track(ordered, len(ordered), "Reading records"))
+    else:
+        results = parallel.in_halves(read, ordered, label="Reading records")
+    found: dict[tuple[Any, ...], Found] = {}
+    errors: list[PostmortemError] = []
+    for path, data in zip(ordered, results, strict=True):
+        if isinstance(data, PostmortemError):
+            errors.append(data)
             continue
         key = (slugify(data["project"]), data["date"], data.get("format"), data.get("participant_count"))
         found.setdefault(key, Found(path, data))

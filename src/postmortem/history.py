@@ -13,6 +13,21 @@ from postmortem.output import clip, table
 from postmortem.record import OPEN, actions as record_actions, status as action_status
 
 ROTI = "roti"
+UNREAD = ("responses", "participants")  # of a record: history reads neither
+UNREAD_OF_SECTION = ("answers", "people", "ledger", "prompt")
+READ_OF_ITEM = ("text", "id", "status")
+
+
+def essentials(record: dict[str, Any]) -> dict[str, Any]:
+    """What history reads of a (checked) record: no answers, people or wordings, so that a thousand
+    records are held in little memory and read by two processes (followup.load_records)."""
+    sections = []
+    for section in record.get("sections", []):
+        section = {key: value for key, value in section.items() if key not in UNREAD_OF_SECTION}
+        if "items" in section:
+            section["items"] = [{key: item[key] for key in READ_OF_ITEM if key in item} for item in section["items"]]
+        sections.append(section)
+    return {**{key: value for key, value in record.items() if key not in UNREAD}, "sections": sections}
 
 
 def _mean(sections: list[dict[str, Any]]) -> float | None:
