@@ -29,6 +29,21 @@ def test_the_second_half_is_worked_on_by_another_process(monkeypatch) -> None:
     assert len({pid for _, pid in results[5:]}) == 1 and results[5][1] != os.getpid()
 
 
+def dies_elsewhere(items) -> list[int]:
+    if os.getpid() != PARENT:
+        os._exit(1)  # as if killed, or out of memory
+    return list(items)
+
+
+PARENT = os.getpid()
+
+
+@forks
+def test_when_the_other_process_dies_its_half_is_worked_on_here(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "MINIMUM", 4)
+    assert parallel.in_halves(dies_elsewhere, range(9)) == list(range(9))
+
+
 def test_few_items_are_worked_on_here() -> None:
     results = parallel.in_halves(where_worked, range(parallel.MINIMUM - 1))
     assert {pid for _, pid in results} == {os.getpid()}

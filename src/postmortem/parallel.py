@@ -35,9 +35,14 @@ def in_halves(work: Callable[[Iterable[T]], list[R]], items: Sequence[T], *, lab
     if len(items) < MINIMUM or not can_fork():
         return work(track(items, len(items), label))
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     middle = (len(items) + 1) // 2
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        second = pool.apply_async(work, (items[middle:],))
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+        second = pool.submit(work, items[middle:])
         first = work(track(items[:middle], middle, label))
-        return first + second.get()
+        try:
+            return first + second.result()
+        except BrokenProcessPool:  # the copy died (killed, out of memory): its half is worked on here
+            return first + work(items[middle:])
