@@ -4,8 +4,10 @@ reading them in one."""
 from __future__ import annotations
 
 import json
+import tomllib
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -16,37 +18,56 @@ from test_history import answer
 forks = pytest.mark.skipif(not parallel.can_fork(), reason="a second process needs Linux and two CPUs")
 
 
-def where_worked(items) -> list[tuple[int, int]]:
-    return [(item, os.getpid()) for item in items]
+@forks
+def test_the_other_part_is_done_by_another_process_at_the_same_time(tmp_path: Path) -> None:
+    """Each part waits until the other has begun: done one after the other, this would never end."""
+    here_began, there_began = tmp_path / "here", tmp_path / "there"
+
+    def part(mine: Path, other: Path) -> int:
+        mine.touch()
+        for _ in range(2000):
+            if other.exists():
+                return os.getpid()
+            time.sleep(0.005)
+        raise AssertionError("the other part never began")
+
+    here, there = parallel.both(lambda: part(here_began, there_began), lambda: part(there_began, here_began))
+    assert here == os.getpid() and there != os.getpid()
 
 
 @forks
-def test_the_second_half_is_worked_on_by_another_process(monkeypatch) -> None:
-    monkeypatch.setattr(parallel, "MINIMUM", 4)
-    results = parallel.in_halves(where_worked, range(9))
-    assert [item for item, _ in results] == list(range(9))
-    assert {pid for _, pid in results[:5]} == {os.getpid()}
-    assert len({pid for _, pid in results[5:]}) == 1 and results[5][1] != os.getpid()
+def test_what_the_copy_gives_back_is_what_it_made() -> None:
+    here, there = parallel.both(lambda: [1, 2], lambda: {"rows": [(n, str(n)) for n in range(50_000)]})
+    assert here == [1, 2] and there == {"rows": [(n, str(n)) for n in range(50_000)]}
 
 
-def dies_elsewhere(items) -> list[int]:
-    if os.getpid() != PARENT:
-        os._exit(1)  # as if killed, or out of memory
-    return list(items)
+@pytest.mark.parametrize("end", ["killed", "raises", "unpicklable"])
+def test_when_the_copy_gives_nothing_back_its_part_is_done_here(end: str) -> None:
+    parent = os.getpid()
+
+    def there() -> object:
+        if os.getpid() == parent:
+            return "done here"
+        if end == "killed":
+            os._exit(9)  # as if killed, or out of memory
+        if end == "raises":
+            raise ValueError("only in the copy")
+        return lambda: None  # no pickle carries it
+
+    assert parallel.both(lambda: "mine", there) == ("mine", "done here")
 
 
-PARENT = os.getpid()
+def test_an_error_of_the_other_part_is_raised_here() -> None:
+    def there() -> None:
+        raise KeyError("the same error in either process")
+
+    with pytest.raises(KeyError, match="the same error"):
+        parallel.both(lambda: None, there)
 
 
-@forks
-def test_when_the_other_process_dies_its_half_is_worked_on_here(monkeypatch) -> None:
-    monkeypatch.setattr(parallel, "MINIMUM", 4)
-    assert parallel.in_halves(dies_elsewhere, range(9)) == list(range(9))
-
-
-def test_few_items_are_worked_on_here() -> None:
-    results = parallel.in_halves(where_worked, range(parallel.MINIMUM - 1))
-    assert {pid for _, pid in results} == {os.getpid()}
+def test_without_a_second_cpu_both_parts_are_done_here(monkeypatch) -> None:
+    monkeypatch.setattr(parallel, "can_fork", lambda: False)
+    assert parallel.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())
 
 
 @forks
@@ -61,7 +82,7 @@ def test_history_over_many_records_reads_them_on_two_processes_alike(cli, tmp_pa
     })
     assert cli("merge", one).exit_code == 0
     text = (one / "record.toml").read_text(encoding="utf-8")
-    count = parallel.MINIMUM + 20
+    count = followup.MANY + 20
     for n in range(1, count):
         copy = tmp_path / "all" / f"pm-{n:03d}"
         copy.mkdir(parents=True)
@@ -82,3 +103,58 @@ def test_history_over_many_records_reads_them_on_two_processes_alike(cli, tmp_pa
 
     found, _ = followup.load_records([tmp_path / "all"])  # whole records, no keep
     assert json.loads(history.to_json(history.postmortems(found), history.themes(found))) == data
+
+
+def test_with_a_second_thread_both_parts_are_done_here() -> None:
+    """A process with threads (serve) is never copied: a copy could wait for a lock one of them held."""
+    import threading
+
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert parallel.both(os.getpid, os.getpid) == (os.getpid(), os.getpid())
+    finally:
+        stop.set()
+        thread.join()
+
+
+@forks
+def test_merge_groups_its_questions_on_two_processes_alike(cli, tmp_path: Path, monkeypatch) -> None:
+    """A large merge groups some questions in a forked copy: the record, first merge and re-merge
+    after new answers, is the one a single process writes."""
+    from postmortem import merge, store
+    from postmortem.session import slugify
+
+    points = ["Release notes were late", "The staging data was months old", "Pairing helped new people",
+              "Alerts went to an old mailing list", "The kickoff was too short"]
+    two = tmp_path / "two"
+    answer(cli, two, "Large", "2026-03-01", "Ann", {"went_well": ["Pairing helped new people"]})
+
+    def respond(folder: Path, first: int, last: int) -> None:
+        for n in range(first, last):
+            name = f"Person {n}"
+            picked = [points[(n + k) % 5] + ("" if n % 3 else f" again ({n % 7})") for k in range(3)]
+            store.write_toml(folder / "responses" / f"{slugify(name)}.toml", {
+                "schema_version": 1, "name": name, "status": "complete",
+                "answers": {"went_well": picked[:2], "went_poorly": picked[1:], "improvements": [f"Fix it by week {n % 9}", picked[0]]},
+            })
+
+    respond(two, 0, 60)
+    one = tmp_path / "one"
+    shutil.copytree(two, one)
+    monkeypatch.setattr(merge, "SPLIT", 50)
+    forked = []
+    real = parallel.both
+    monkeypatch.setattr(parallel, "both", lambda here, there: forked.append(1) or real(here, there))
+    for _ in range(2):  # a first merge, then a re-merge with new answers
+        assert cli("merge", two).exit_code == 0
+        with monkeypatch.context() as single:
+            single.setattr(parallel, "can_fork", lambda: False)
+            assert cli("merge", one).exit_code == 0
+        assert (two / "record.toml").read_text(encoding="utf-8") == (one / "record.toml").read_text(encoding="utf-8")
+        for folder in (one, two):
+            respond(folder, 60, 90)
+    assert len(forked) == 4  # each merge split its questions in two (and the one of folder two forked)
+    record = tomllib.loads((two / "record.toml").read_text(encoding="utf-8"))
+    assert max(item["count"] for s in record["sections"] if s.get("items") for item in s["items"]) > 30

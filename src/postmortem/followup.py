@@ -115,6 +115,9 @@ def _preference(path: Path) -> int:
     return 0 if path.name == RECORD_FILE and (path.parent / SESSION_FILE).is_file() else 1
 
 
+MANY = 100  # records from which two processes read them (with keep): fewer take less time than forking
+
+
 def _read_each(paths: Iterable[Path], keep: Callable[[dict[str, Any]], dict[str, Any]] | None) -> list[dict[str, Any] | PostmortemError]:
     """Each record read (and cut down to what keep returns), or the error that stops it."""
     read: list[dict[str, Any] | PostmortemError] = []
@@ -134,19 +137,23 @@ def load_records(
     """Every readable record under paths, and an error for each one that is not. A post-mortem
     found twice (its folder and its wiki copy) is kept once, from its own folder when there.
 
-    keep: what of a record the caller reads (a module's function, e.g. history.essentials); each
-    record is cut down to it as soon as it is read, so a great many are held in little memory and
-    are read by two processes at once (parallel.py)."""
+    keep: what of a record the caller reads (e.g. history.essentials); each record is cut down to
+    it as soon as it is read, so a great many are held in little memory, and MANY or more are read
+    by two processes at once (parallel.py)."""
     from postmortem import parallel
     from postmortem.progress import track
 
     files = record_files(paths)
     ordered = sorted(files, key=_preference)
     read = partial(_read_each, keep=keep)
-    if keep is None:  # whole records: sending them back from another process costs as much as reading them
+    if keep is None or len(ordered) < MANY:  # whole records cost as much to send back from another process as to read
         results = read(track(ordered, len(ordered), "Reading records"))
     else:
-        results = parallel.in_halves(read, ordered, label="Reading records")
+        middle = (len(ordered) + 1) // 2
+        here, there = parallel.both(
+            lambda: read(track(ordered[:middle], middle, "Reading records", whole=len(ordered))), lambda: read(ordered[middle:])
+        )
+        results = here + there
     found: dict[tuple[Any, ...], Found] = {}
     errors: list[PostmortemError] = []
     for path, data in zip(ordered, results, strict=True):

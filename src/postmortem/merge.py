@@ -45,18 +45,28 @@ def _representative(texts: list[str]) -> str:
     return max(counts, key=lambda t: (counts[t], t[:1].isupper(), not t.endswith((".", "!", ";", ","))))
 
 
-def _merge_items(
-    question: Question, raised: list[tuple[str, dict[str, Any]]], previous: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Near-duplicate entries grouped, keeping the previous record's grouping and the facilitator's edits.
+@dataclass
+class _Placed:
+    """Where a question's entries go before grouping: to the earlier item that lists their wording
+    (members: the item's index and the entries' positions), or to grouping (free)."""
 
-    An entry whose wording the previous record lists (in an item's `wordings`, or its text; the
+    earlier: list[dict[str, Any]]  # the previous record's items
+    anchors: list[tuple[str, int]]  # each wording of an earlier item, and the item's index
+    members: dict[int, list[int]]
+    free: list[int]
+
+    def texts(self, raised: list[tuple[str, dict[str, Any]]]) -> list[str]:
+        """What grouping groups: the earlier items' wordings, then the free entries; nothing when no
+        entry is free (every entry went to an earlier item)."""
+        if not self.free:
+            return []
+        return [wording for wording, _ in self.anchors] + [raised[p][1]["text"] for p in self.free]
+
+
+def _place(raised: list[tuple[str, dict[str, Any]]], previous: list[dict[str, Any]]) -> _Placed:
+    """An entry whose wording the previous record lists (in an item's `wordings`, or its text; the
     exact wording first, then its grouping key) goes to that item, so a wording the facilitator
-    moved stays where they put it. Other entries are grouped with each other and with those
-    wordings; a group that meets an earlier item joins it. An earlier item keeps its text, its id
-    and the facilitator's fields; one that nobody raises any more is dropped, unless the
-    facilitator added it (it never had anyone in raised_by).
-    """
+    moved stays where they put it; the others are free."""
     earlier = [p for p in previous if isinstance(p, dict)]
     anchors = [(wording, index) for index, item in enumerate(earlier) for wording in _wordings(item)]
     exact: dict[str, int] = {}
@@ -78,9 +88,23 @@ def _merge_items(
             free.append(position)
         else:
             members.setdefault(index, []).append(position)
+    return _Placed(earlier, anchors, members, free)
+
+
+def _merge_items(
+    question: Question, raised: list[tuple[str, dict[str, Any]]], placed: _Placed, groups: list[list[int]]
+) -> list[dict[str, Any]]:
+    """Near-duplicate entries grouped, keeping the previous record's grouping and the facilitator's edits.
+
+    Entries go to the earlier items _place found for them. The free ones are grouped with each other
+    and with the earlier wordings (groups: grouping.group of placed.texts); a group that meets an
+    earlier item joins it. An earlier item keeps its text, its id and the facilitator's fields; one
+    that nobody raises any more is dropped, unless the facilitator added it (it never had anyone in
+    raised_by).
+    """
+    earlier, anchors, members, free = placed.earlier, placed.anchors, placed.members, placed.free
     new_groups: list[list[int]] = []
-    texts = [wording for wording, _ in anchors] + [raised[p][1]["text"] for p in free]
-    for group in grouping.group(texts) if free else []:  # nothing new: every entry went to an earlier item
+    for group in groups:
         positions = [free[i - len(anchors)] for i in group if i >= len(anchors)]
         met = [anchors[i][1] for i in group if i < len(anchors)]
         if met and positions:
@@ -404,19 +428,57 @@ def _merge_scores(question: Question, raised: list[tuple[str, dict[str, Any]]]) 
     ]
 
 
-def _section(
-    question: Question, responses: list[Response], previous: dict[str, Any], next_id: int, clock: Clock, anonymous: bool = False
-) -> tuple[dict[str, Any], int]:
-    section: dict[str, Any] = {"id": question.id, "kind": question.kind, "heading": question.heading, "prompt": question.prompt}
+def _answers(question: Question, responses: list[Response], anonymous: bool) -> list[tuple[str, Any]]:
+    """Who answered the question, and what."""
     given = [(r.name, r.answers[question.id]) for r in responses if question.id in r.answers]
-    if anonymous:
-        given = _by_content(given)
-    if question.kind == "items":
-        raised = [(name, entry) for name, entries in given for entry in entries]
-        earlier = previous.get("items", [])
+    return _by_content(given) if anonymous else given
+
+
+SPLIT = 20_000  # texts to group from which two processes group them: fewer take less time than forking
+
+
+def _all_items(
+    qset: QuestionSet, responses: list[Response], previous: dict[str, dict[str, Any]], anonymous: bool
+) -> dict[str, list[dict[str, Any]]]:
+    """Each items question's merged items (_merge_items). With SPLIT texts to group or more, a
+    forked copy of this process groups some questions while this one groups the others
+    (parallel.py): the texts are split about evenly, and only the groups' indices come back."""
+    from postmortem import parallel
+
+    work = {}
+    for question in qset.questions:
+        if question.kind != "items":
+            continue
+        raised = [(name, entry) for name, entries in _answers(question, responses, anonymous) for entry in entries]
+        earlier = previous.get(question.id, {}).get("items", [])
         if question.actions:
-            earlier = earlier + _deleted(previous, {same_wording(entry["text"]) for _, entry in raised})
-        items = _merge_items(question, raised, earlier)
+            earlier = earlier + _deleted(previous.get(question.id, {}), {same_wording(entry["text"]) for _, entry in raised})
+        placed = _place(raised, earlier)
+        work[question.id] = (question, raised, placed, placed.texts(raised))
+
+    def group(ids: list[str]) -> list[list[list[int]]]:
+        return [grouping.group(work[i][3]) for i in ids]
+
+    here: list[str] = []
+    there: list[str] = []
+    for i in sorted(work, key=lambda i: -len(work[i][3])):  # the largest first, each to the side with fewer texts
+        side = here if sum(len(work[h][3]) for h in here) <= sum(len(work[t][3]) for t in there) else there
+        side.append(i)
+    if sum(len(texts) for *_, texts in work.values()) < SPLIT or not there:
+        groups = dict(zip(work, group(list(work)), strict=True))
+    else:
+        mine, theirs = parallel.both(lambda: group(here), lambda: group(there))
+        groups = dict(zip(here + there, mine + theirs, strict=True))
+    return {i: _merge_items(question, raised, placed, groups[i]) for i, (question, raised, placed, _) in work.items()}
+
+
+def _section(
+    question: Question, responses: list[Response], items: list[dict[str, Any]] | None, next_id: int, clock: Clock,
+    anonymous: bool = False,
+) -> tuple[dict[str, Any], int]:
+    """The record's section of question; items: its merged items (_all_items), for an items question."""
+    section: dict[str, Any] = {"id": question.id, "kind": question.kind, "heading": question.heading, "prompt": question.prompt}
+    if items is not None:
         if question.actions:
             section["actions"] = True
             next_id = _assign_action_ids(items, next_id)
@@ -424,7 +486,9 @@ def _section(
         if question.agreements:
             section["agreements"] = True
         section["items"] = items
-    elif question.kind == "events":
+        return section, next_id
+    given = _answers(question, responses, anonymous)
+    if question.kind == "events":
         section["events"] = _merge_events([(name, e) for name, events in given for e in events], clock)
     elif question.kind == "people":
         section["people"] = _merge_people([(name, p) for name, people in given for p in people])
@@ -484,9 +548,10 @@ def build_record(
         + [_id_number(i) + 1 for s in earlier_sections.values() for i in s.get("ledger", {})]
     )
     clock = make_clock(qset, complete, session.date)
+    items = _all_items(qset, complete, earlier_sections, session.anonymous)
     sections = []
     for question in qset.questions:
-        section, next_id = _section(question, complete, earlier_sections.get(question.id, {}), next_id, clock, session.anonymous)
+        section, next_id = _section(question, complete, items.get(question.id), next_id, clock, session.anonymous)
         sections.append(section)
     from postmortem import vote
 

@@ -1,48 +1,70 @@
-"""A long job over many files shared by two processes: this one does the first half while a forked
-copy of it does the second.
+"""Two parts of a long job at once: this process does one while a forked copy of it does the other.
 
-Only where what comes back is small: the copy's results travel back through pickle, which for a
-whole record costs as much as reading it (`history` keeps only what it reads of each record).
-Forking is what makes the copy cheap (no imports, no set-up), so this is for Linux, and only when
-this process may run on more than one CPU.
+Forking is what makes the copy cheap: it starts with everything this process has read and
+imported, so nothing is sent to it. Only its result comes back, through pickle, so the split is
+worth it only where that result is small beside the work (docs/development.md). This is for Linux,
+and only when this process may run on more than one CPU and runs one thread; elsewhere both parts
+are done here.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-T = TypeVar("T")
-R = TypeVar("R")
-
-MINIMUM = 100  # fewer items than this: forking and pickling cost more than half the job saves
+A = TypeVar("A")
+B = TypeVar("B")
 
 
 def can_fork() -> bool:
-    """Whether a second process would run beside this one: Linux, with more than one CPU to use."""
-    return sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1
+    """Whether a second process would run beside this one: Linux, with more than one CPU to use, and
+    this process runs one thread (a copy of a process with threads, as `serve`, could wait forever
+    for a lock that one of them held)."""
+    import threading
+
+    return sys.platform.startswith("linux") and len(os.sched_getaffinity(0)) > 1 and threading.active_count() == 1
 
 
-def in_halves(work: Callable[[Iterable[T]], list[R]], items: Sequence[T], *, label: str = "") -> list[R]:
-    """work(items): one result per item, in order. With many items and a second CPU, the second half
-    is worked on by a forked process at the same time. work must be picklable (a module's function,
-    or a functools.partial of one) and so must its results. label: the progress bar (progress.py)
-    of the half this process works on."""
-    from postmortem.progress import track
-
-    if len(items) < MINIMUM or not can_fork():
-        return work(track(items, len(items), label))
+def both(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
+    """here() and there(), there() in a forked copy of this process while this one runs here().
+    What there() returns must pickle. If the copy cannot give its result (it was killed, ran out
+    of memory, or failed), there() is run here after all, so an error is raised, and shown, here."""
+    if not can_fork():
+        return here(), there()
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
 
-    middle = (len(items) + 1) // 2
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        second = pool.submit(work, items[middle:])
-        first = work(track(items[:middle], middle, label))
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    for stream in (sys.stdout, sys.stderr):  # what is buffered would otherwise be written twice
+        if stream is not None:
+            stream.flush()
+    copy = context.Process(target=_send, args=(there, send), daemon=True)
+    copy.start()
+    send.close()
+    try:
+        mine = here()
         try:
-            return first + second.result()
-        except BrokenProcessPool:  # the copy died (killed, out of memory): its half is worked on here
-            return first + work(items[middle:])
+            theirs = receive.recv()
+        except (EOFError, OSError):  # the copy ended without a result
+            theirs = there()
+    finally:
+        receive.close()
+        if copy.is_alive():
+            copy.kill()
+        copy.join()
+    return mine, theirs
+
+
+def _send(there: Callable[[], Any], pipe: Any) -> None:
+    """In the copy: there()'s result sent back, and the copy ends at once, whatever happens (its
+    failure is seen again where there() is run after it)."""
+    code = 1
+    try:
+        pipe.send(there())
+        code = 0
+    except BaseException:  # redone, and raised, in the process that forked
+        pass
+    finally:
+        os._exit(code)

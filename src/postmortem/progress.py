@@ -26,14 +26,17 @@ def _terminal() -> bool:
         return False
 
 
-def track(iterable: Iterable[T], total: int, label: str, *, threshold: int = THRESHOLD) -> Iterable[T]:
-    """iterable itself, or the same items with a progress bar on stderr for a large job on a terminal."""
-    if total <= threshold or not _terminal():
+def track(iterable: Iterable[T], total: int, label: str, *, threshold: int = THRESHOLD, whole: int | None = None) -> Iterable[T]:
+    """iterable itself, or the same items with a progress bar on stderr for a large job on a terminal.
+    whole: the size of the job when these total items are this process's share of it (parallel.py):
+    the bar counts the whole job, each item standing for its share."""
+    whole = whole or total
+    if whole <= threshold or not _terminal():
         return iterable
-    return _bar(iterable, total, label)
+    return _bar(iterable, whole, whole / max(total, 1), label)
 
 
-def _bar(iterable: Iterable[T], total: int, label: str) -> Iterator[T]:
+def _bar(iterable: Iterable[T], total: int, step: float, label: str) -> Iterator[T]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -43,4 +46,4 @@ def _bar(iterable: Iterable[T], total: int, label: str) -> Iterator[T]:
         task = bar.add_task(label, total=total)
         for item in iterable:
             yield item
-            bar.advance(task)
+            bar.advance(task, step)
