@@ -445,7 +445,8 @@ def _all_items(
     (parallel.py): the texts are split about evenly, and only the groups' indices come back."""
     from postmortem import parallel
 
-    work = {}
+    work: dict[str, tuple[Question, list[tuple[str, dict[str, Any]]], _Placed]] = {}
+    texts: dict[str, list[str]] = {}  # what each question groups
     for question in qset.questions:
         if question.kind != "items":
             continue
@@ -454,22 +455,30 @@ def _all_items(
         if question.actions:
             earlier = earlier + _deleted(previous.get(question.id, {}), {same_wording(entry["text"]) for _, entry in raised})
         placed = _place(raised, earlier)
-        work[question.id] = (question, raised, placed, placed.texts(raised))
+        work[question.id], texts[question.id] = (question, raised, placed), placed.texts(raised)
 
     def group(ids: list[str]) -> list[list[list[int]]]:
-        return [grouping.group(work[i][3]) for i in ids]
+        return [grouping.group(texts[i]) for i in ids]
 
-    here: list[str] = []
-    there: list[str] = []
-    for i in sorted(work, key=lambda i: -len(work[i][3])):  # the largest first, each to the side with fewer texts
-        side = here if sum(len(work[h][3]) for h in here) <= sum(len(work[t][3]) for t in there) else there
-        side.append(i)
-    if sum(len(texts) for *_, texts in work.values()) < SPLIT or not there:
-        groups = dict(zip(work, group(list(work)), strict=True))
+    here, there = _even({i: len(t) for i, t in texts.items()})
+    if sum(map(len, texts.values())) < SPLIT or not there:
+        here, there = list(texts), []
+        mine, theirs = group(here), []
     else:
         mine, theirs = parallel.both(lambda: group(here), lambda: group(there))
-        groups = dict(zip(here + there, mine + theirs, strict=True))
-    return {i: _merge_items(question, raised, placed, groups[i]) for i, (question, raised, placed, _) in work.items()}
+    groups = dict(zip(here + there, mine + theirs, strict=True))
+    return {i: _merge_items(question, raised, placed, groups[i]) for i, (question, raised, placed) in work.items()}
+
+
+def _even(sizes: dict[str, int]) -> tuple[list[str], list[str]]:
+    """The keys in two lists of about the same total size: the largest first, each to the lighter list."""
+    sides: tuple[list[str], list[str]] = ([], [])
+    totals = [0, 0]
+    for key in sorted(sizes, key=lambda k: -sizes[k]):
+        lighter = 0 if totals[0] <= totals[1] else 1
+        sides[lighter].append(key)
+        totals[lighter] += sizes[key]
+    return sides
 
 
 def _section(
