@@ -3,6 +3,7 @@ reading them in one."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import tomllib
 import os
@@ -158,3 +159,44 @@ def test_merge_groups_its_questions_on_two_processes_alike(cli, tmp_path: Path, 
     assert len(forked) == 4  # each merge split its questions in two (and the one of folder two forked)
     record = tomllib.loads((two / "record.toml").read_text(encoding="utf-8"))
     assert max(item["count"] for s in record["sections"] if s.get("items") for item in s["items"]) > 30
+
+
+@forks
+def test_many_responses_are_read_on_two_processes_alike(cli, tmp_path: Path, monkeypatch) -> None:
+    """From response.MANY responses on, a forked copy reads the second half: the responses are
+    those one process reads, times with their zones (rtoml's, which pickle cannot carry) included,
+    and a bad file in the copy's half is the error one process gives."""
+    from postmortem import response, session, store
+    from postmortem.session import slugify
+
+    folder = tmp_path / "retro"
+    answer(cli, folder, "Many", "2026-03-01", "Ann", {"went_well": ["Pairing"]})
+    for n in range(40):
+        name = f"Person {n}"
+        store.write_toml(folder / "responses" / f"{slugify(name)}.toml", {
+            "schema_version": 1, "name": name, "status": "complete",
+            "updated": dt.datetime(2026, 3, 1, 10, n, tzinfo=dt.timezone(dt.timedelta(hours=n % 3))),
+            "answers": {"went_well": [f"Point {n}"]},
+        })
+    monkeypatch.setattr(response, "MANY", 10)
+    read_here = []
+    monkeypatch.setattr(parallel, "both", lambda here, there, real=parallel.both: read_here.append(1) or real(here, there))
+    parent, read_in_parent = os.getpid(), []
+    real_read = response.read_response
+    monkeypatch.setattr(response, "read_response", lambda *a, **k: (os.getpid() == parent and read_in_parent.append(1)) or real_read(*a, **k))
+    two = response.read_responses(session.load_session(folder))
+    assert len(read_in_parent) == 21  # the copy's half came back: it was not read again here
+    with monkeypatch.context() as single:
+        single.setattr(parallel, "can_fork", lambda: False)
+        one = response.read_responses(session.load_session(folder))
+    assert read_here and two == one and len(two) == 41
+    assert {r.updated.utcoffset().seconds for r in two if r.updated} == {0, 3600, 7200}
+
+    (folder / "responses" / "person-38.toml").write_text('schema_version = 1\nname = "Person 38"\nstatus = "maybe"\n')
+    with pytest.raises(Exception) as two_processes:
+        response.read_responses(session.load_session(folder))
+    with monkeypatch.context() as single:
+        single.setattr(parallel, "can_fork", lambda: False)
+        with pytest.raises(Exception) as one_process:
+            response.read_responses(session.load_session(folder))
+    assert str(two_processes.value) == str(one_process.value) and "person-38.toml" in str(one_process.value)

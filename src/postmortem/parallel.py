@@ -9,9 +9,12 @@ are done here.
 
 from __future__ import annotations
 
+import copyreg
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable
+from functools import cache
 from typing import Any, TypeVar
 
 A = TypeVar("A")
@@ -35,6 +38,7 @@ def both(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
         return here(), there()
     import multiprocessing
 
+    _portable_time_zones()
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
     for stream in (sys.stdout, sys.stderr):  # what is buffered would otherwise be written twice
@@ -55,6 +59,19 @@ def both(here: Callable[[], A], there: Callable[[], B]) -> tuple[A, B]:
             copy.kill()
         copy.join()
     return mine, theirs
+
+
+@cache
+def _portable_time_zones() -> None:
+    """The time zones rtoml reads (a fixed offset each, which pickle cannot carry) sent back as the
+    standard library's: the same offset, the same times."""
+    try:
+        import rtoml
+    except ImportError:
+        return
+    some_day = dt.datetime(2000, 1, 1)
+    zone_type = type(rtoml.loads("t = 2000-01-01T00:00:00Z")["t"].tzinfo)  # not named by the module
+    copyreg.pickle(zone_type, lambda zone: (dt.timezone, (zone.utcoffset(some_day),)))
 
 
 def _send(there: Callable[[], Any], pipe: Any) -> None:

@@ -155,12 +155,28 @@ def folder_problems(read: list[tuple[Path, Response]]) -> list[PostmortemError]:
     return found
 
 
-def read_responses(session: Session, *, track: Callable[[list[Path], int, str], Iterable[Path]] | None = None) -> list[Response]:
+MANY = 1000  # responses from which two processes read them: fewer take less time than forking
+
+
+def read_responses(session: Session, *, track: Callable[..., Iterable[Path]] | None = None) -> list[Response]:
     """Every response file of the session, read and checked as merge reads them (see
-    folder_problems); track(paths, count, label) may wrap the reading in a progress bar."""
+    folder_problems); track(paths, count, label, whole=...) may wrap the reading in a progress bar
+    (progress.track). MANY or more are read half here, half by a forked copy (parallel.py); the
+    first bad file in order is the error raised, as when one process reads them all."""
+    from postmortem import parallel
+
     qset, paths = session.question_set(), response_paths(session.folder)
-    shown = track(paths, len(paths), "Reading responses") if track else paths
-    responses = [read_response(path, qset, dots=session.dots) for path in shown]
+
+    def read(some: Iterable[Path]) -> list[Response]:
+        return [read_response(path, qset, dots=session.dots) for path in some]
+
+    middle = (len(paths) + 1) // 2 if len(paths) >= MANY else len(paths)
+    first = track(paths[:middle], middle, "Reading responses", whole=len(paths)) if track else paths[:middle]
+    if middle == len(paths):
+        responses = read(first)
+    else:
+        here, there = parallel.both(lambda: read(first), lambda: read(paths[middle:]))
+        responses = here + there
     check_distinct(paths, responses)
     return responses
 
