@@ -125,6 +125,23 @@ def test_typos_count_as_the_word_meant() -> None:
     assert _together("Unannounced visits broke our focus", "Unanounced visits broke our focus")
 
 
+def test_a_typo_in_a_word_said_twice_is_that_word_even_among_thousands() -> None:
+    filler = [f"Unrelated point number {n} about {w}" for n, w in enumerate(random.Random(2).choices(["a", "b"], k=3000))]
+    twice = ["Add tests to the deploy pipeline before the release and before the audit",
+             "Add tests to the deploy pipeline befroe the release and before the audit",
+             "Add tests to the deploy pipeline before the release and before the audit before the cutover"]  # a third time: another point
+    assert grouping.threshold(len(twice + filler)) == grouping.STRICT
+    assert group(twice + filler)[:2] == [[0, 1], [2]]
+    assert _together(*twice[:2])
+
+
+def test_a_typo_in_a_short_answer_is_found_among_thousands() -> None:
+    filler = [f"Unrelated point number {n} about {w}" for n, w in enumerate(random.Random(3).choices(["a", "b"], k=3000))]
+    short = ["The Munich warehouse was understaffed", "The Muncih warehouse was understaffed",  # three significant words
+             "The Hamburg warehouse was understaffed"]  # another place: another point
+    assert group(short + filler)[:2] == [[0, 1], [2]]
+
+
 def test_a_typo_of_a_little_word_is_that_word_and_keeps_its_negation() -> None:
     assert grouping.key("Nobdoy owned the rollback becuase the plan was late") == grouping.key("Nobody owned the rollback because the plan was late")
     assert grouping.meaning("Nobdoy owned the rollback").negated == grouping.meaning("Nobody owned the rollback").negated != frozenset()

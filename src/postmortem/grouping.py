@@ -441,7 +441,12 @@ class _Compare:
         if (a.parties - b.parties) and (b.parties - a.parties):
             return None
         only_a, only_b = a.words - b.words, b.words - a.words
-        typos = _typos(a, b, only_a, only_b) if only_a and only_b else []
+        if only_a and only_b:
+            typos = _typos(a, b, only_a, only_b)
+        elif (only_a or only_b) and (a.repeated or b.repeated):  # a typo in a word said twice: "before ... befroe"
+            typos = _typos(a, b, _surplus(a, b), _surplus(b, a))
+        else:
+            typos = []
         if typos:
             b = _respelled(b, dict((y, x) for x, y in typos))
         shared = a.words & b.words
@@ -507,7 +512,7 @@ class _Compare:
             hashes = [hash(w) for w in read.words]
             whole = sum(hashes)
             wholes.append(whole)
-            keys: list[int | str] = [whole, *(whole - one for one in hashes)] if 4 <= len(hashes) <= _MAX_WORDS_FOR_KEYS else [whole]
+            keys: list[int | str] = [whole, *(whole - one for one in hashes)] if 3 <= len(hashes) <= _MAX_WORDS_FOR_KEYS else [whole]
             if not self.strict:
                 keys += [word for word in read.words if self.frequency[word] <= RARE]
             for key in keys:
@@ -568,15 +573,24 @@ def _respelled(read: Meaning, typos: dict[str, str]) -> Meaning:
     def fix(words: frozenset[str]) -> frozenset[str]:
         return frozenset(typos.get(w, w) for w in words)
 
+    said: Counter[str] = Counter()
+    for word, times in read.bag().items():
+        said[typos.get(word, word)] += times  # a typo of a word also said rightly: that word, once more
     return Meaning(
         fix(read.words),
         fix(read.negated),
         fix(read.maybe_negated),
         read.parties,
         read.spelled,
-        tuple((typos.get(w, w), n) for w, n in read.repeated),
+        tuple(sorted((w, n) for w, n in said.items() if n > 1)),
         tuple(fix(part) for part in read.parts),
     )
+
+
+def _surplus(read: Meaning, other: Meaning) -> frozenset[str]:
+    """The words read says more often than other does."""
+    theirs = other.bag()
+    return frozenset(w for w, n in read.bag().items() if n > theirs.get(w, 0))
 
 
 def _typos(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str]) -> list[tuple[str, str]]:
