@@ -87,6 +87,16 @@ def test_negation_keeps_opposite_answers_apart() -> None:
     assert _together("No deploys on Friday afternoons", "Stop deploying on Friday afternoons")
 
 
+def test_a_word_and_its_negating_prefix_are_two_points() -> None:
+    assert not _together("The scope of the pilot was clear", "The scope of the pilot was unclear")
+    assert not _together("New starters were happy with the buddy system", "New starters were unhappy with the buddy system")
+    assert not _together("Half the alerts were active during the freeze", "Half the alerts were inactive during the freeze")
+    assert not _together("Die Übergabe war klar geregelt", "Die Übergabe war unklar geregelt")
+    assert _together("The scope of the pilot was unclear", "The scope of the pilot was not clear")  # the same, said two ways
+    filler = [f"Unrelated point number {n} about {w}" for n, w in enumerate(random.Random(4).choices(["a", "b"], k=3000))]
+    assert group(["The test plan was incomplete", "The test plan was complete", *filler])[:2] == [[0], [1]]  # never a typo
+
+
 def test_each_negating_another_thing_is_two_points() -> None:
     assert not _together("No alerts between design and engineering", "No budget between design and engineering")
 
@@ -118,6 +128,14 @@ def test_a_word_swapped_in_a_short_answer_is_another_point() -> None:
 def test_synonyms_and_phrases_count_as_one_word() -> None:
     assert _together("Automate renewal of TLS certificates", "auto renew all TLS certs")
     assert _together("Daily check-in rather than drop-ins", "Daily standup instead of walk-ins")
+
+
+def test_the_everyday_words_of_a_retrospective_are_synonyms() -> None:
+    assert _together("The handover to the night shift was rushed", "Handoff to the night shift felt rushed")
+    assert _together("Goals for the second phase were unclear", "The goals of phase two were not clear")
+    assert _together("We wrote the migration notes afterwards", "The migration notes were written after the fact")
+    assert _together("Practise the rollback before go-live", "Rehearse a revert before the go live")
+    assert not _together("Goals for the second phase were unclear", "Goals for the second phase were clear")
 
 
 def test_typos_count_as_the_word_meant() -> None:

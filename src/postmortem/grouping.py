@@ -111,6 +111,7 @@ class _Tables:
     starts: dict[str, tuple[int, ...]]  # a phrase's first word: the lengths of the phrases it starts, longest first
     openings: frozenset[tuple[str, str]]  # the first two words of the phrases of two words or more
     function_words: frozenset[str]  # the stop words, negations and contrasts of every language
+    negating_prefixes: frozenset[str]  # of every language: "un" of "unclear"
 
 
 def _read_toml(path: Path) -> dict:
@@ -123,9 +124,10 @@ def _read_toml(path: Path) -> dict:
 @cache
 def _tables() -> _Tables:
     folder = resources.templates_dir() / "grouping"
+    languages_read = _read_toml(folder / "languages.toml")
     languages = tuple(
         _Language(name, *(frozenset(entry.get(field, "").split()) for field in ("stopwords", "determiners", "contrasts", "negations")))
-        for name, entry in _read_toml(folder / "languages.toml").items()
+        for name, entry in languages_read.items()
     )
     phrases: dict[tuple[str, ...], str] = {}
     unspaced: dict[str, str] = {}
@@ -173,6 +175,7 @@ def _tables() -> _Tables:
     return _Tables(
         languages, phrases, tuple(unspaced.items()), frozenset(party_ids), tuple(opposites), frozenset(chain.from_iterable(opposites)),
         negations, contrasts, starts, openings, function_words,
+        frozenset().union(*(entry.get("negating_prefixes", "").split() for entry in languages_read.values())),
     )
 
 
@@ -442,6 +445,8 @@ class _Compare:
             return None
         only_a, only_b = a.words - b.words, b.words - a.words
         if only_a and only_b:
+            if _negated_by_prefix(a, b, only_a, only_b):
+                return None
             typos = _typos(a, b, only_a, only_b)
         elif (only_a or only_b) and (a.repeated or b.repeated):  # a typo in a word said twice: "before ... befroe"
             typos = _typos(a, b, _surplus(a, b), _surplus(b, a))
@@ -587,6 +592,29 @@ def _respelled(read: Meaning, typos: dict[str, str]) -> Meaning:
     )
 
 
+def _negated_by_prefix(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str]) -> bool:
+    """One says a word the other does not, and the other says it with a negating prefix: "The goals
+    were clear" / "The goals were unclear" (languages.toml)."""
+    prefixes = _tables().negating_prefixes
+    said_b = [written.casefold() for word, written in b.spelled if word in only_b]
+    for word, written in a.spelled:
+        if word not in only_a:
+            continue
+        one = written.casefold()
+        for other in said_b:
+            longer, shorter = (one, other) if len(one) > len(other) else (other, one)
+            if longer.endswith(shorter) and longer[: len(longer) - len(shorter)] in prefixes:
+                return True
+    return False
+
+
+def _prefixed(one: str, other: str) -> bool:
+    """Whether one word is the other with letters before it: "unclear" / "clear", "inactive" /
+    "active" make opposites, not a slip of the keyboard."""
+    one, other = one.casefold(), other.casefold()
+    return one != other and (one.endswith(other) or other.endswith(one))
+
+
 def _surplus(read: Meaning, other: Meaning) -> frozenset[str]:
     """The words read says more often than other does."""
     theirs = other.bag()
@@ -607,7 +635,7 @@ def _typos(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str
         if x not in only_a or len(written) < _TYPO_LENGTH or not written.isalpha():
             continue
         for y, other in left.items():
-            if fuzz.ratio(written, other) >= _TYPO:
+            if fuzz.ratio(written, other) >= _TYPO and not _prefixed(written, other):
                 pairs.append((x, y))
                 del left[y]
                 break
