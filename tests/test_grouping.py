@@ -56,8 +56,8 @@ def _score() -> tuple[float, float, set[frozenset[str]]]:
 def test_the_corpus_is_grouped_as_a_facilitator_would() -> None:
     precision, recall, joined = _score()
     assert not joined & _traps(), f"traps joined: {joined & _traps()}"
-    assert precision >= 0.9, precision  # measured 0.91
-    assert recall >= 0.85, recall  # measured 0.92
+    assert precision >= 0.92, precision  # measured 0.93
+    assert recall >= 0.88, recall  # measured 0.92
 
 
 def test_with_no_grouping_the_corpus_scores_far_lower() -> None:
@@ -112,6 +112,23 @@ def test_another_party_is_another_point() -> None:
 def test_opposites_keep_answers_apart() -> None:
     assert not _together("IT answered our tickets fast", "IT answered our tickets slowly")
     assert not _together("The proofs arrived early", "The proofs arrived late")
+
+
+@pytest.mark.parametrize(("one", "other"), [
+    ("The supplier call started on time", "The supplier call started late"),
+    ("More check-ins with the print shop", "Fewer check-ins with the print shop"),
+    ("We should review the contracts more", "We should review the contracts less"),
+    ("Keep the Friday demo for the sponsors", "Drop the Friday demo for the sponsors"),
+    ("The shared board helped the night shift", "The shared board hurt the night shift"),
+    ("Freeze the schema before the data load", "Freeze the schema after the data load"),
+    ("Smoke tests passed on the first deploy", "Smoke tests failed on the first deploy"),
+    ("Include finance in the sizing session", "Exclude finance from the sizing session"),
+    ("The new template sped up the sign-off", "The new template slowed down the sign-off"),
+    ("The sign-off flow was simpler", "The sign-off flow was more complex"),
+])
+def test_everyday_opposites_keep_answers_apart(one: str, other: str) -> None:
+    assert not _together(one, other)
+    assert _together(one, one.replace("the", "our", 1) if " the " in one else one + " again")  # each still groups with itself said again
 
 
 def test_after_but_an_answer_is_weighed_part_by_part() -> None:
