@@ -125,6 +125,7 @@ def test_opposites_keep_answers_apart() -> None:
     ("Include finance in the sizing session", "Exclude finance from the sizing session"),
     ("The new template sped up the sign-off", "The new template slowed down the sign-off"),
     ("The sign-off flow was simpler", "The sign-off flow was more complex"),
+    ("We had enough translators for the launch", "We had too few translators for the launch"),
 ])
 def test_everyday_opposites_keep_answers_apart(one: str, other: str) -> None:
     assert not _together(one, other)
@@ -151,6 +152,7 @@ def test_the_everyday_words_of_a_retrospective_are_synonyms() -> None:
     assert _together("The handover to the night shift was rushed", "Handoff to the night shift felt rushed")
     assert _together("Goals for the second phase were unclear", "The goals of phase two were not clear")
     assert _together("We wrote the migration notes afterwards", "The migration notes were written after the fact")
+    assert _together("Not enough translators for the launch", "Too few translators for the launch")
     assert _together("Practise the rollback before go-live", "Rehearse a revert before the go live")
     assert not _together("Goals for the second phase were unclear", "Goals for the second phase were clear")
 
