@@ -93,6 +93,10 @@ def test_history_over_many_records_reads_them_on_two_processes_alike(cli, tmp_pa
     shutil.move(one, tmp_path / "all" / "pm-000")
 
     two = cli("history", tmp_path / "all", "--json")
+    seen: list[dict] = []  # what this process does with its half while the copy reads the other
+    followup.load_records([tmp_path / "all"], keep=history.essentials, meanwhile=seen.append)
+    assert len(seen) == (count + 1) // 2 - 1  # the first half, but its bad record
+    assert all("responses" not in record and record["project"] < f"Project {(count + 1) // 2:03d}" for record in seen)
     monkeypatch.setattr(parallel, "can_fork", lambda: False)
     single = cli("history", tmp_path / "all", "--json")
     assert two.exit_code == single.exit_code == 2

@@ -623,7 +623,9 @@ def history(
         raise PostmortemError("--csv is for --scores")
     if as_json and as_csv:
         raise PostmortemError("give --json or --csv, not both")
-    found, errors = followup.load_records(paths or [Path(".")], keep=history_mod.essentials)
+    found, errors = followup.load_records(
+        paths or [Path(".")], keep=history_mod.essentials, meanwhile=None if scores else history_mod.read_wordings
+    )
     if scores:
         rows = history_mod.scores(found)
         if as_json:

@@ -132,14 +132,17 @@ def _read_each(paths: Iterable[Path], keep: Callable[[dict[str, Any]], dict[str,
 
 
 def load_records(
-    paths: Iterable[Path], keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    paths: Iterable[Path],
+    keep: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    meanwhile: Callable[[dict[str, Any]], object] | None = None,
 ) -> tuple[list[Found], list[PostmortemError]]:
     """Every readable record under paths, and an error for each one that is not. A post-mortem
     found twice (its folder and its wiki copy) is kept once, from its own folder when there.
 
     keep: what of a record the caller reads (e.g. history.essentials); each record is cut down to
     it as soon as it is read, so a great many are held in little memory, and MANY or more are read
-    by two processes at once (parallel.py)."""
+    by two processes at once (parallel.py). meanwhile: run on each record this process kept while
+    the other process still reads (history reads the wordings then)."""
     from postmortem import parallel
     from postmortem.progress import track
 
@@ -150,9 +153,15 @@ def load_records(
         results = read(track(ordered, len(ordered), "Reading records"))
     else:
         middle = (len(ordered) + 1) // 2
-        here, there = parallel.both(
-            lambda: read(track(ordered[:middle], middle, "Reading records", whole=len(ordered))), lambda: read(ordered[middle:])
-        )
+
+        def read_here() -> list[dict[str, Any] | PostmortemError]:
+            kept = read(track(ordered[:middle], middle, "Reading records", whole=len(ordered)))
+            for data in kept if meanwhile else ():
+                if not isinstance(data, PostmortemError):
+                    meanwhile(data)
+            return kept
+
+        here, there = parallel.both(read_here, lambda: read(ordered[middle:]))
         results = here + there
     found: dict[tuple[Any, ...], Found] = {}
     errors: list[PostmortemError] = []

@@ -30,6 +30,15 @@ def essentials(record: dict[str, Any]) -> dict[str, Any]:
     return {**{key: value for key, value in record.items() if key not in UNREAD}, "sections": sections}
 
 
+def read_wordings(record: dict[str, Any]) -> None:
+    """Read what each item of the record says (grouping.meaning, which keeps what it read), so that
+    themes finds it read: done while another process still reads records (followup.load_records)."""
+    for section in record.get("sections", []):
+        if section.get("kind") == "items":
+            for item in section.get("items", []):
+                grouping.meaning(item["text"])
+
+
 def _mean(sections: list[dict[str, Any]]) -> float | None:
     """The mean of rating sections, weighted by how many answered each."""
     counted = [(s.get("count", 0), s.get("mean", 0)) for s in sections]
