@@ -36,7 +36,8 @@ def read_wordings(record: dict[str, Any]) -> None:
     for section in record.get("sections", []):
         if section.get("kind") == "items":
             for item in section.get("items", []):
-                grouping.meaning(item["text"])
+                if isinstance(item.get("text"), str):
+                    grouping.meaning(item["text"])
 
 
 def _mean(sections: list[dict[str, Any]]) -> float | None:
