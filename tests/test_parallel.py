@@ -1,14 +1,15 @@
-"""Reading many records on two processes (parallel.py): the same results, in the same order, as
-reading them in one."""
+"""Bulk work shared with a forked copy of the program (parallel.py): reading many records or
+responses, grouping a large merge's questions. The same results, in the same order, and the same
+errors as one process gives."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import tomllib
 import os
 import shutil
 import time
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ def test_what_the_copy_gives_back_is_what_it_made() -> None:
     assert here == [1, 2] and there == {"rows": [(n, str(n)) for n in range(50_000)]}
 
 
+@forks
 @pytest.mark.parametrize("end", ["killed", "raises", "unpicklable"])
 def test_when_the_copy_gives_nothing_back_its_part_is_done_here(end: str) -> None:
     parent = os.getpid()
