@@ -596,23 +596,16 @@ def _negated_by_prefix(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: f
     """One says a word the other does not, and the other says it with a negating prefix: "The goals
     were clear" / "The goals were unclear" (languages.toml)."""
     prefixes = _tables().negating_prefixes
-    said_b = [written.casefold() for word, written in b.spelled if word in only_b]
-    for word, written in a.spelled:
-        if word not in only_a:
-            continue
-        one = written.casefold()
-        for other in said_b:
-            longer, shorter = (one, other) if len(one) > len(other) else (other, one)
-            if longer.endswith(shorter) and longer[: len(longer) - len(shorter)] in prefixes:
-                return True
-    return False
+    said_b = [written for word, written in b.spelled if word in only_b]
+    return any(_prefix(written, other) in prefixes for word, written in a.spelled if word in only_a for other in said_b)
 
 
-def _prefixed(one: str, other: str) -> bool:
-    """Whether one word is the other with letters before it: "unclear" / "clear", "inactive" /
-    "active" make opposites, not a slip of the keyboard."""
+def _prefix(one: str, other: str) -> str:
+    """The letters one word has before the other ("un" of "unclear" / "clear", either way round); ""
+    when neither ends with the other. Such a pair is never a slip of the keyboard."""
     one, other = one.casefold(), other.casefold()
-    return one != other and (one.endswith(other) or other.endswith(one))
+    longer, shorter = (one, other) if len(one) > len(other) else (other, one)
+    return longer[: len(longer) - len(shorter)] if longer.endswith(shorter) else ""
 
 
 def _surplus(read: Meaning, other: Meaning) -> frozenset[str]:
@@ -635,7 +628,7 @@ def _typos(a: Meaning, b: Meaning, only_a: frozenset[str], only_b: frozenset[str
         if x not in only_a or len(written) < _TYPO_LENGTH or not written.isalpha():
             continue
         for y, other in left.items():
-            if fuzz.ratio(written, other) >= _TYPO and not _prefixed(written, other):
+            if fuzz.ratio(written, other) >= _TYPO and not _prefix(written, other):
                 pairs.append((x, y))
                 del left[y]
                 break
